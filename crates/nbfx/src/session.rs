@@ -1,0 +1,218 @@
+//! MC-NBFSE: envelopes prefixed by a StringTable (§2.1) that extends a
+//! per-direction session dictionary (§2.2).
+
+use std::collections::HashMap;
+
+use crate::dictionary::{SessionDictionary, static_id};
+use crate::reader::decode_document;
+use crate::records::{Cursor, write_mb31, write_string};
+use crate::writer::{NameTable, encode_events};
+use crate::{Error, Limits, XmlEvent};
+
+/// Decoder for one direction of an MC-NBFSE session (e.g. all client→server
+/// SizedEnvelope payloads of one connection).
+///
+/// Each envelope starts with a StringTable (MC-NBFSE §2.1) whose strings get
+/// the next odd ids; the rest is an MC-NBFX document whose DictionaryStrings
+/// resolve through MC-NBFS (even) or the session table (odd).
+#[derive(Debug, Clone, Default)]
+pub struct SessionDecoder {
+    dict: SessionDictionary,
+    limits: Limits,
+}
+
+impl SessionDecoder {
+    /// A decoder with the default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A decoder with custom limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            dict: SessionDictionary::new(),
+            limits,
+        }
+    }
+
+    /// The session dictionary accumulated so far.
+    pub fn dictionary(&self) -> &SessionDictionary {
+        &self.dict
+    }
+
+    /// Decodes one envelope payload (StringTable + document).
+    ///
+    /// The StringTable strings are added to the session dictionary before
+    /// the document is decoded; they stay there even if the document turns
+    /// out to be malformed (the connection is unusable then anyway).
+    pub fn decode_envelope(&mut self, payload: &[u8]) -> Result<Vec<XmlEvent>, Error> {
+        let mut cur = Cursor::new(payload, 0);
+        let size = cur.mb31()? as usize;
+        if size > cur.remaining() {
+            return Err(Error::InvalidStringTable("size exceeds the envelope"));
+        }
+        let table_start = cur.offset();
+        let table = cur.take(size)?;
+        let strings = parse_string_table(table, table_start, &self.limits, &self.dict)?;
+        self.dict.extend(strings, &self.limits)?;
+        let body_start = cur.offset();
+        if cur.is_empty() {
+            return Err(Error::InvalidValue {
+                offset: body_start,
+                reason: "envelope without a document",
+            });
+        }
+        let body = cur.take(cur.remaining())?;
+        decode_document(body, body_start, &self.dict, &self.limits)
+    }
+}
+
+/// Parses the Strings of a StringTable; they must fill `table` exactly.
+fn parse_string_table(
+    table: &[u8],
+    base: usize,
+    limits: &Limits,
+    dict: &SessionDictionary,
+) -> Result<Vec<String>, Error> {
+    let mut cur = Cursor::new(table, base);
+    let mut strings = Vec::new();
+    let mut bytes = dict.byte_len();
+    while !cur.is_empty() {
+        let len =
+            cur.mb31()
+                .map_err(|_| Error::InvalidStringTable("bad string length"))? as usize;
+        if len > cur.remaining() {
+            return Err(Error::InvalidStringTable("string exceeds the table size"));
+        }
+        if len > limits.max_string_len {
+            return Err(Error::LimitExceeded {
+                limit: "max_string_len",
+                max: limits.max_string_len,
+            });
+        }
+        bytes = bytes.saturating_add(len);
+        if bytes > limits.max_session_bytes {
+            return Err(Error::LimitExceeded {
+                limit: "max_session_bytes",
+                max: limits.max_session_bytes,
+            });
+        }
+        if dict.len() + strings.len() >= limits.max_session_strings {
+            return Err(Error::LimitExceeded {
+                limit: "max_session_strings",
+                max: limits.max_session_strings,
+            });
+        }
+        let offset = cur.offset();
+        let s = std::str::from_utf8(cur.take(len)?).map_err(|_| Error::InvalidUtf8 { offset })?;
+        strings.push(s.to_owned());
+    }
+    Ok(strings)
+}
+
+/// Encoder for one direction of an MC-NBFSE session.
+///
+/// Element and attribute local names and namespace URIs that are not in the
+/// MC-NBFS static dictionary are added to the session dictionary (announced
+/// in the envelope's StringTable) while the session's string bytes stay
+/// within the budget (default 2048, WCF's default `MaxSessionSize`);
+/// everything else is written literally. With a budget of 0 every envelope
+/// carries an empty StringTable.
+#[derive(Debug, Clone)]
+pub struct SessionEncoder {
+    dict: SessionDictionary,
+    limits: Limits,
+    budget_bytes: usize,
+}
+
+impl Default for SessionEncoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Default session-dictionary byte budget of [`SessionEncoder`].
+pub const DEFAULT_SESSION_BUDGET: usize = 2048;
+
+impl SessionEncoder {
+    /// An encoder with the default budget ([`DEFAULT_SESSION_BUDGET`]).
+    pub fn new() -> Self {
+        Self {
+            dict: SessionDictionary::new(),
+            limits: Limits::default(),
+            budget_bytes: DEFAULT_SESSION_BUDGET,
+        }
+    }
+
+    /// Sets the total UTF-8 bytes of session strings this encoder may
+    /// define over the connection (0: never use session strings).
+    pub fn with_session_budget(mut self, bytes: usize) -> Self {
+        self.budget_bytes = bytes;
+        self
+    }
+
+    /// The session dictionary defined so far.
+    pub fn dictionary(&self) -> &SessionDictionary {
+        &self.dict
+    }
+
+    /// Encodes one envelope payload: StringTable followed by the document.
+    /// On error the session dictionary is left unchanged.
+    pub fn encode_envelope(&mut self, events: &[XmlEvent]) -> Result<Vec<u8>, Error> {
+        let mut names = SessionNames {
+            dict: &self.dict,
+            new: Vec::new(),
+            new_ids: HashMap::new(),
+            bytes: self.dict.byte_len(),
+            budget: self.budget_bytes.min(self.limits.max_session_bytes),
+            max_strings: self.limits.max_session_strings,
+        };
+        let mut body = Vec::new();
+        encode_events(events, &mut names, &mut body)?;
+        let new = names.new;
+        let mut table = Vec::new();
+        for s in &new {
+            write_string(&mut table, s)?;
+        }
+        let mut out = Vec::with_capacity(table.len() + body.len() + 5);
+        let table_len = u32::try_from(table.len())
+            .map_err(|_| Error::InvalidEvents("string table too large".into()))?;
+        write_mb31(&mut out, table_len);
+        out.extend_from_slice(&table);
+        out.extend_from_slice(&body);
+        self.dict.extend(new, &self.limits)?;
+        Ok(out)
+    }
+}
+
+struct SessionNames<'a> {
+    dict: &'a SessionDictionary,
+    new: Vec<String>,
+    new_ids: HashMap<String, u32>,
+    bytes: usize,
+    budget: usize,
+    max_strings: usize,
+}
+
+impl NameTable for SessionNames<'_> {
+    fn name_id(&mut self, s: &str) -> Option<u32> {
+        if let Some(id) = self.text_id(s) {
+            return Some(id);
+        }
+        let count = self.dict.len() + self.new.len();
+        if s.is_empty() || self.bytes + s.len() > self.budget || count >= self.max_strings {
+            return None;
+        }
+        let id = (count as u32) * 2 + 1;
+        self.bytes += s.len();
+        self.new.push(s.to_owned());
+        self.new_ids.insert(s.to_owned(), id);
+        Some(id)
+    }
+
+    fn text_id(&mut self, s: &str) -> Option<u32> {
+        static_id(s)
+            .or_else(|| self.dict.session_id(s))
+            .or_else(|| self.new_ids.get(s).copied())
+    }
+}
