@@ -65,6 +65,9 @@ pub fn to_xml(events: &[XmlEvent]) -> Result<String, Error> {
     let mut out = String::new();
     let mut stack: Vec<String> = Vec::new();
     let mut in_start_tag = false;
+    // Qualified attribute names of the open start tag (duplicates are not
+    // well-formed XML).
+    let mut attr_names: Vec<String> = Vec::new();
     for event in events {
         if in_start_tag
             && !matches!(
@@ -82,6 +85,7 @@ pub fn to_xml(events: &[XmlEvent]) -> Result<String, Error> {
                 out.push_str(&q);
                 stack.push(q);
                 in_start_tag = true;
+                attr_names.clear();
             }
             XmlEvent::Attribute {
                 prefix,
@@ -91,8 +95,10 @@ pub fn to_xml(events: &[XmlEvent]) -> Result<String, Error> {
                 if !in_start_tag {
                     return Err(Error::InvalidEvents("attribute outside a start tag".into()));
                 }
+                let q = qname(prefix, local_name)?;
+                unique_attr(&mut attr_names, &q)?;
                 out.push(' ');
-                out.push_str(&qname(prefix, local_name)?);
+                out.push_str(&q);
                 out.push_str("=\"");
                 escape_into(&mut out, &value.to_string(), true);
                 out.push('"');
@@ -104,9 +110,11 @@ pub fn to_xml(events: &[XmlEvent]) -> Result<String, Error> {
                     ));
                 }
                 if prefix.is_empty() {
+                    unique_attr(&mut attr_names, "xmlns")?;
                     out.push_str(" xmlns=\"");
                 } else {
                     check_ncname(prefix)?;
+                    unique_attr(&mut attr_names, &format!("xmlns:{prefix}"))?;
                     out.push_str(" xmlns:");
                     out.push_str(prefix);
                     out.push_str("=\"");
@@ -150,6 +158,14 @@ pub fn to_xml(events: &[XmlEvent]) -> Result<String, Error> {
         return Err(Error::UnclosedElements { open: stack.len() });
     }
     Ok(out)
+}
+
+fn unique_attr(seen: &mut Vec<String>, q: &str) -> Result<(), Error> {
+    if seen.iter().any(|s| s == q) {
+        return Err(Error::InvalidEvents(format!("duplicate attribute {q}")));
+    }
+    seen.push(q.to_owned());
+    Ok(())
 }
 
 fn xml_err(e: impl std::fmt::Display) -> Error {
