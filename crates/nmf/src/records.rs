@@ -252,12 +252,12 @@ pub(crate) type Decoded<T> = Result<Option<(T, usize)>, FramingError>;
 /// Reads `size, payload` of a variable-sized record whose type octet is at
 /// `buf[0]`. The size is checked against `max` (via `too_large`) before the
 /// payload is awaited. Returns the payload slice and the total record length.
-fn sized_payload<'a>(
-    buf: &'a [u8],
+fn sized_payload(
+    buf: &[u8],
     ty: RecordType,
     max: usize,
     too_large: impl FnOnce(u32) -> FramingError,
-) -> Decoded<&'a [u8]> {
+) -> Decoded<&[u8]> {
     let Some((size, n)) = varint::decode(&buf[1..])? else {
         return Ok(None);
     };
