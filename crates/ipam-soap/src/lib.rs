@@ -1,1 +1,25 @@
-//! placeholder
+//! MS-IPAMM2 messages, sans-I/O: SOAP 1.2 + WS-Addressing 1.0 envelopes of the
+//! `IIpamOperationWithProgress` port type (§3.19, §3.21), DataContract XML of the DHCP
+//! failover types (§2.2.4, §7), and `IpamException` faults (§2.2.2.1).
+//!
+//! Requests are read with roxmltree (namespace URIs, never prefixes; `i:type` QNames
+//! resolved against in-scope namespaces); replies are written with quick-xml's `Writer`.
+//! Spec gaps and the choices made are listed in `DECISIONS.md`.
+
+mod decode;
+mod encode;
+mod envelope;
+mod fault;
+mod limits;
+pub mod ns;
+mod reader;
+mod writer;
+
+pub use envelope::{
+    Request, RequestBody, ServerMessage, decode_request, decode_server_message, encode_callback, encode_fault,
+    encode_initialize_request, encode_initialize_response, encode_keepalive, encode_start_request,
+    encode_start_response,
+};
+pub use fault::{Fault, FaultCode, QName};
+pub use limits::Limits;
+pub use reader::Member;
