@@ -1,1 +1,251 @@
-//! placeholder
+//! The ipamd store: the abstract data model of [MS-IPAMM2] §3.1.1.1 (DHCPv4 servers,
+//! scopes, failover relationships and their scope links) as SQL, over two engines:
+//! SQLite (embedded, the default) and PostgreSQL (selected by URL, for multi-node use).
+//!
+//! Reads go through [`Store::conn`]; every change goes through [`Store::write`], which runs
+//! a closure inside one transaction: all of it commits, or none of it does.
+
+mod db;
+mod error;
+pub mod inventory;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+use tokio::sync::Mutex;
+
+pub use db::{Db, missing};
+pub use error::{Entity, StoreError, UniqueConstraint};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite, WAL journal, synchronous=FULL: every commit is durable.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://PATH` (or a bare path), `sqlite::memory:`, or `postgres://…`.
+    pub url: String,
+    /// Most pooled connections.
+    pub max_connections: u32,
+    /// SQLite only: fsync every commit (`synchronous=FULL`). Off means `NORMAL`: still
+    /// atomic and consistent, but the last commits may be lost on power failure.
+    pub durable: bool,
+}
+
+impl StoreOptions {
+    /// Defaults for `url`: 8 connections, durable commits.
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreOptions { url: url.into(), max_connections: 8, durable: true }
+    }
+}
+
+/// The store: a connection pool and its engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite has one writer at a time; writers queue here instead of spinning on
+    /// `SQLITE_BUSY`. (PostgreSQL writers run concurrently and lock rows.)
+    write_gate: Arc<Mutex<()>>,
+}
+
+/// Normalises a database URL: a bare path or `sqlite:PATH` becomes `sqlite://PATH?mode=rwc`.
+pub fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_owned()));
+    }
+    if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+        return Ok((Backend::Sqlite, "sqlite::memory:".to_owned()));
+    }
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.is_empty() {
+        return Err(StoreError::Config("the SQLite database URL names no file".into()));
+    }
+    if path.contains("://") {
+        return Err(StoreError::Config(format!(
+            "unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST:PORT/DB"
+        )));
+    }
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let opts = if path.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") };
+    Ok((Backend::Sqlite, format!("sqlite://{path}{opts}")))
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Store::open_with(StoreOptions::new(url)).await
+    }
+
+    /// Opens the store with explicit options.
+    pub async fn open_with(opts: StoreOptions) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = normalize_url(&opts.url)?;
+        let connect = AnyConnectOptions::from_str(&url)
+            .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
+        let durable = opts.durable;
+        let mut pool = AnyPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(Duration::from_secs(30));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(move |conn, _| {
+                Box::pin(async move {
+                    let sync = if durable { "FULL" } else { "NORMAL" };
+                    conn.execute(sqlx::AssertSqlSafe(format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;"
+                    )))
+                    .await?;
+                    Ok(())
+                })
+            });
+            if url == "sqlite::memory:" {
+                // Every in-memory connection would be its own database.
+                pool = pool.max_connections(1);
+            }
+        }
+        let pool = pool.connect_with(connect).await.map_err(|e| {
+            StoreError::Config(format!("cannot open the {backend} database at {}: {e}", redact(&opts.url)))
+        })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Config(format!("cannot bring the schema up to date: {e}")))?;
+        tracing::info!(%backend, url = %redact(&opts.url), "store open");
+        Ok(Store { pool, backend, write_gate: Arc::new(Mutex::new(())) })
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A pooled connection for reads (autocommit).
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(Conn { conn: self.pool.acquire().await?, backend: self.backend })
+    }
+
+    /// Runs `f` in one transaction and commits it; on any error, rolls everything back.
+    ///
+    /// The transaction runs on its own task: if the caller stops waiting, the change still
+    /// commits or rolls back as a whole, never half-written.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::spawn(async move { store.write_here(f).await });
+        match task.await {
+            Ok(r) => r,
+            Err(join) => Err(E::from(StoreError::Config(format!("the write task failed: {join}")))),
+        }
+    }
+
+    async fn write_here<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>>,
+    {
+        let _gate = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        };
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        let mut tx = self.pool.begin_with(begin).await.map_err(|e| E::from(e.into()))?;
+        let result = f(Db { conn: &mut tx, backend: self.backend }).await;
+        match result {
+            Ok(v) => {
+                tx.commit().await.map_err(|e| E::from(StoreError::from(e)))?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(rb) = tx.rollback().await {
+                    tracing::warn!(error = %rb, "rollback failed; the connection is discarded");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Closes the pool after in-flight work finishes.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A pooled read connection; [`Conn::db`] gives the queries.
+pub struct Conn {
+    conn: PoolConnection<Any>,
+    backend: Backend,
+}
+
+impl Conn {
+    /// The queries, outside any explicit transaction.
+    pub fn db(&mut self) -> Db<'_> {
+        Db { conn: &mut self.conn, backend: self.backend }
+    }
+}
+
+/// The URL without its password, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_normalised() {
+        assert_eq!(normalize_url("ipamd.db").unwrap(), (Backend::Sqlite, "sqlite://ipamd.db?mode=rwc".into()));
+        assert_eq!(normalize_url("sqlite://x/y.db").unwrap().1, "sqlite://x/y.db?mode=rwc");
+        assert_eq!(normalize_url("postgres://u@h/db").unwrap().0, Backend::Postgres);
+        assert!(normalize_url("mysql://h/db").is_err());
+        assert!(normalize_url("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

@@ -1,0 +1,670 @@
+//! Queries over the ADM tables, on one connection (inside a transaction for writes).
+//!
+//! All SQL is written once for both engines (`$n` placeholders, `RETURNING`, plain
+//! constraints); the few differences go through [`Backend`].
+
+use std::net::Ipv4Addr;
+
+use ipam_model::validate::{FieldViolation, validate_new_scope, validate_new_server};
+use ipam_model::*;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::error::{Entity, StoreError};
+use crate::Backend;
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// Largest number of ids put in one `IN (…)` list.
+const CHUNK: usize = 500;
+
+/// A connection to the store: every query of the data model. Handed to write closures
+/// (inside a transaction) and returned by [`crate::Store::conn`] for reads.
+pub struct Db<'a> {
+    pub(crate) conn: &'a mut AnyConnection,
+    pub(crate) backend: Backend,
+}
+
+fn ip(v: Ipv4Addr) -> i64 {
+    u32::from(v) as i64
+}
+
+fn ip_of(row: &AnyRow, col: &str) -> Result<Ipv4Addr> {
+    let v: i64 = row.try_get(col)?;
+    u32::try_from(v)
+        .map(Ipv4Addr::from)
+        .map_err(|_| StoreError::Config(format!("column {col} holds {v}, not an IPv4 address")))
+}
+
+fn opt_ip_of(row: &AnyRow, col: &str) -> Result<Option<Ipv4Addr>> {
+    let v: Option<i64> = row.try_get(col)?;
+    v.map(|v| u32::try_from(v).map(Ipv4Addr::from))
+        .transpose()
+        .map_err(|_| StoreError::Config(format!("column {col} does not hold an IPv4 address")))
+}
+
+fn parse_col<T: std::str::FromStr>(row: &AnyRow, col: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.try_get(col)?;
+    s.parse().map_err(|e: T::Err| StoreError::Config(format!("column {col}: {e}")))
+}
+
+fn placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+const SERVER_COLS: &str = "record_id, name, address, description";
+
+fn server_of(row: &AnyRow) -> Result<DhcpServerV4> {
+    Ok(DhcpServerV4 {
+        record_id: row.try_get("record_id")?,
+        name: row.try_get("name")?,
+        address: ip_of(row, "address")?,
+        description: row.try_get("description")?,
+    })
+}
+
+const SCOPE_SELECT: &str = "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, s.subnet_mask, \
+    s.start_address, s.end_address, s.scope_name, s.description, s.status, s.lease_duration_ticks, \
+    s.failover_config_sync_status, r.relationship_name \
+    FROM adm_dhcp_scopes s \
+    LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+    LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id";
+
+fn scope_of(row: &AnyRow) -> Result<DhcpScopeV4> {
+    Ok(DhcpScopeV4 {
+        record_id: row.try_get("record_id")?,
+        parent_dhcp_server_record_id: row.try_get("dhcp_server_record_id")?,
+        scope_id: ip_of(row, "scope_id")?,
+        subnet_mask: ip_of(row, "subnet_mask")?,
+        start_address: ip_of(row, "start_address")?,
+        end_address: ip_of(row, "end_address")?,
+        scope_name: row.try_get("scope_name")?,
+        description: row.try_get("description")?,
+        status: parse_col(row, "status")?,
+        lease_duration: TimeSpan(row.try_get("lease_duration_ticks")?),
+        failover_config_sync_status: parse_col(row, "failover_config_sync_status")?,
+        failover_relationship_name: row.try_get("relationship_name")?,
+    })
+}
+
+const FAILOVER_COLS: &str = "record_id, relationship_name, server1_record_id, server2_record_id, mode, \
+    mclt_ticks, auto_state_transition, state_switch_interval_ticks, server1_percentage, \
+    shared_secret_enabled, shared_secret, server1_state, server2_state, server1_name, server2_name, \
+    server1_ps_name, server2_ps_name, server1_ip, server2_ip";
+
+/// A relation row as a `DhcpFailover` (GetDhcpFailoverById, §3.1.1.1.44.2.1): RecordId, the
+/// non-absent server ids and every FailoverDetails column.
+fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
+    let percentage: i64 = row.try_get("server1_percentage")?;
+    Ok(DhcpFailover {
+        record_id: row.try_get("record_id")?,
+        relationship_name: row.try_get("relationship_name")?,
+        server1_record_id: row.try_get::<Option<i64>, _>("server1_record_id")?.unwrap_or(0),
+        server2_record_id: row.try_get::<Option<i64>, _>("server2_record_id")?.unwrap_or(0),
+        mode: parse_col(row, "mode")?,
+        mclt: TimeSpan(row.try_get("mclt_ticks")?),
+        auto_state_transition: row.try_get::<i64, _>("auto_state_transition")? != 0,
+        state_switch_interval: TimeSpan(row.try_get("state_switch_interval_ticks")?),
+        server1_percentage: percentage.clamp(0, 100) as u32,
+        shared_secret_enabled: row.try_get::<i64, _>("shared_secret_enabled")? != 0,
+        shared_secret: row.try_get("shared_secret")?,
+        server1_state: parse_col(row, "server1_state")?,
+        server2_state: parse_col(row, "server2_state")?,
+        server1_name: row.try_get("server1_name")?,
+        server2_name: row.try_get("server2_name")?,
+        server1_ps_name: row.try_get("server1_ps_name")?,
+        server2_ps_name: row.try_get("server2_ps_name")?,
+        server1_ip: opt_ip_of(row, "server1_ip")?,
+        server2_ip: opt_ip_of(row, "server2_ip")?,
+        ..DhcpFailover::default()
+    })
+}
+
+fn nonzero(id: RecordId) -> Option<RecordId> {
+    (id != 0).then_some(id)
+}
+
+fn failover_detail(f: &DhcpFailover) -> String {
+    format!(
+        "RelationshipName '{}', Server1RecordId {}, Server2RecordId {}",
+        f.relationship_name.as_deref().unwrap_or(""),
+        f.server1_record_id,
+        f.server2_record_id
+    )
+}
+
+impl Db<'_> {
+    /// Which engine this connection talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    // ----- ADM_DHCPServersTable -------------------------------------------------------
+
+    /// Registers a DHCP server.
+    pub async fn insert_server(&mut self, s: &NewDhcpServer) -> Result<DhcpServerV4> {
+        let v = validate_new_server(s);
+        if !v.is_empty() {
+            return Err(StoreError::Invalid(v));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO adm_dhcp_servers (name, address, description) VALUES ($1, $2, $3) RETURNING record_id",
+        )
+        .bind(s.name.trim())
+        .bind(ip(s.address))
+        .bind(s.description.as_deref())
+        .fetch_one(&mut *self.conn)
+        .await
+        .map_err(|e| StoreError::classify(e, || format!("name '{}'", s.name.trim())))?;
+        Ok(DhcpServerV4 { record_id: id, name: s.name.trim().to_owned(), address: s.address, description: s.description.clone() })
+    }
+
+    /// One server by RecordId.
+    pub async fn get_server(&mut self, id: RecordId) -> Result<Option<DhcpServerV4>> {
+        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE record_id = $1")))
+            .bind(id)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+        row.as_ref().map(server_of).transpose()
+    }
+
+    /// One server by name (case-insensitive).
+    pub async fn find_server_by_name(&mut self, name: &str) -> Result<Option<DhcpServerV4>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE lower(name) = lower($1)"
+        )))
+        .bind(name.trim())
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        row.as_ref().map(server_of).transpose()
+    }
+
+    /// Every server, by RecordId.
+    pub async fn list_servers(&mut self) -> Result<Vec<DhcpServerV4>> {
+        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {SERVER_COLS} FROM adm_dhcp_servers ORDER BY record_id")))
+            .fetch_all(&mut *self.conn)
+            .await?;
+        rows.iter().map(server_of).collect()
+    }
+
+    /// Deletes a server and (cascade) its scopes and their links. Refused while a failover
+    /// relationship names the server (foreign key "no action", §3.1.1.1.44.1).
+    pub async fn delete_server(&mut self, id: RecordId) -> Result<()> {
+        if self.get_server(id).await?.is_none() {
+            return Err(StoreError::NotFound { entity: Entity::DhcpServer, record_id: id });
+        }
+        let refs: Vec<i64> = sqlx::query_scalar(
+            "SELECT record_id FROM adm_dhcp_failover_relations \
+             WHERE server1_record_id = $1 OR server2_record_id = $1 ORDER BY record_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        if !refs.is_empty() {
+            return Err(StoreError::StillReferenced {
+                entity: Entity::DhcpServer,
+                record_id: id,
+                referenced_by: Entity::DhcpFailover,
+                referencing_ids: refs,
+            });
+        }
+        sqlx::query("DELETE FROM adm_dhcp_servers WHERE record_id = $1")
+            .bind(id)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| match StoreError::classify(e, || format!("DHCP server {id}")) {
+                StoreError::ForeignKeyViolation { .. } => StoreError::StillReferenced {
+                    entity: Entity::DhcpServer,
+                    record_id: id,
+                    referenced_by: Entity::DhcpFailover,
+                    referencing_ids: vec![],
+                },
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    /// Locks server rows until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite writes
+    /// are serialised already), so checks on a server's relationships stay true until commit.
+    pub async fn lock_servers(&mut self, ids: &[RecordId]) -> Result<()> {
+        if self.backend != Backend::Postgres || ids.is_empty() {
+            return Ok(());
+        }
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let sql = format!(
+            "SELECT record_id FROM adm_dhcp_servers WHERE record_id IN ({}) ORDER BY record_id FOR UPDATE",
+            placeholders(1, sorted.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &sorted {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *self.conn).await?;
+        Ok(())
+    }
+
+    // ----- ADM_DHCPScopesTable --------------------------------------------------------
+
+    /// Registers a scope on an existing server.
+    pub async fn insert_scope(&mut self, s: &NewDhcpScope) -> Result<DhcpScopeV4> {
+        let v = validate_new_scope(s);
+        if !v.is_empty() {
+            return Err(StoreError::Invalid(v));
+        }
+        if self.get_server(s.parent_dhcp_server_record_id).await?.is_none() {
+            return Err(StoreError::NotFound { entity: Entity::DhcpServer, record_id: s.parent_dhcp_server_record_id });
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO adm_dhcp_scopes (dhcp_server_record_id, scope_id, subnet_mask, start_address, \
+             end_address, scope_name, description, status, lease_duration_ticks, failover_config_sync_status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING record_id",
+        )
+        .bind(s.parent_dhcp_server_record_id)
+        .bind(ip(s.scope_id))
+        .bind(ip(s.subnet_mask))
+        .bind(ip(s.start_address))
+        .bind(ip(s.end_address))
+        .bind(s.scope_name.trim())
+        .bind(s.description.as_deref())
+        .bind(s.status.as_str())
+        .bind(s.lease_duration.ticks())
+        .bind(s.failover_config_sync_status.as_str())
+        .fetch_one(&mut *self.conn)
+        .await
+        .map_err(|e| {
+            StoreError::classify(e, || format!("server {} subnet {}", s.parent_dhcp_server_record_id, s.scope_id))
+        })?;
+        let mut scope = s.clone().into_scope(id);
+        scope.scope_name = scope.scope_name.trim().to_owned();
+        Ok(scope)
+    }
+
+    /// Updates every stored column of a scope (its server and subnet included).
+    pub async fn update_scope(&mut self, s: &DhcpScopeV4) -> Result<()> {
+        let new = NewDhcpScope {
+            parent_dhcp_server_record_id: s.parent_dhcp_server_record_id,
+            scope_id: s.scope_id,
+            subnet_mask: s.subnet_mask,
+            start_address: s.start_address,
+            end_address: s.end_address,
+            scope_name: s.scope_name.clone(),
+            description: s.description.clone(),
+            status: s.status,
+            lease_duration: s.lease_duration,
+            failover_config_sync_status: s.failover_config_sync_status,
+        };
+        let v = validate_new_scope(&new);
+        if !v.is_empty() {
+            return Err(StoreError::Invalid(v));
+        }
+        let done = sqlx::query(
+            "UPDATE adm_dhcp_scopes SET dhcp_server_record_id = $2, scope_id = $3, subnet_mask = $4, \
+             start_address = $5, end_address = $6, scope_name = $7, description = $8, status = $9, \
+             lease_duration_ticks = $10, failover_config_sync_status = $11 WHERE record_id = $1",
+        )
+        .bind(s.record_id)
+        .bind(s.parent_dhcp_server_record_id)
+        .bind(ip(s.scope_id))
+        .bind(ip(s.subnet_mask))
+        .bind(ip(s.start_address))
+        .bind(ip(s.end_address))
+        .bind(s.scope_name.trim())
+        .bind(s.description.as_deref())
+        .bind(s.status.as_str())
+        .bind(s.lease_duration.ticks())
+        .bind(s.failover_config_sync_status.as_str())
+        .execute(&mut *self.conn)
+        .await
+        .map_err(|e| StoreError::classify(e, || format!("scope {}", s.record_id)))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: Entity::DhcpScope, record_id: s.record_id });
+        }
+        Ok(())
+    }
+
+    /// One scope by RecordId (`GetScopeFromTable`, InterNetwork).
+    pub async fn get_scope(&mut self, id: RecordId) -> Result<Option<DhcpScopeV4>> {
+        let row = sqlx::query(AssertSqlSafe(format!("{SCOPE_SELECT} WHERE s.record_id = $1")))
+            .bind(id)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+        row.as_ref().map(scope_of).transpose()
+    }
+
+    /// The scopes among `ids` that exist, in RecordId order (missing ids are left out).
+    pub async fn get_scopes(&mut self, ids: &[RecordId]) -> Result<Vec<DhcpScopeV4>> {
+        let mut out = Vec::with_capacity(ids.len().min(100_000));
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!("{SCOPE_SELECT} WHERE s.record_id IN ({}) ORDER BY s.record_id", placeholders(1, chunk.len()));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self.conn).await? {
+                out.push(scope_of(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every scope, or those of one server (`GetScopesForServer`).
+    pub async fn list_scopes(&mut self, server: Option<RecordId>) -> Result<Vec<DhcpScopeV4>> {
+        let rows = match server {
+            Some(id) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "{SCOPE_SELECT} WHERE s.dhcp_server_record_id = $1 ORDER BY s.record_id"
+                )))
+                .bind(id)
+                .fetch_all(&mut *self.conn)
+                .await?
+            }
+            None => {
+                sqlx::query(AssertSqlSafe(format!("{SCOPE_SELECT} ORDER BY s.record_id")))
+                    .fetch_all(&mut *self.conn)
+                    .await?
+            }
+        };
+        rows.iter().map(scope_of).collect()
+    }
+
+    /// The scope of `server` for subnet `scope_id`, if any.
+    pub async fn find_scope_by_subnet(&mut self, server: RecordId, scope_id: Ipv4Addr) -> Result<Option<DhcpScopeV4>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SCOPE_SELECT} WHERE s.dhcp_server_record_id = $1 AND s.scope_id = $2"
+        )))
+        .bind(server)
+        .bind(ip(scope_id))
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        row.as_ref().map(scope_of).transpose()
+    }
+
+    /// Deletes a scope; its failover links go with it (cascade, §3.1.1.1.45.1).
+    pub async fn delete_scope(&mut self, id: RecordId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM adm_dhcp_scopes WHERE record_id = $1").bind(id).execute(&mut *self.conn).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: Entity::DhcpScope, record_id: id });
+        }
+        Ok(())
+    }
+
+    /// Sets `FailoverConfigSyncStatus` of one scope; false when the scope does not exist.
+    pub async fn set_failover_config_sync_status(
+        &mut self,
+        id: RecordId,
+        status: DhcpFailoverConfigSyncStatus,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE adm_dhcp_scopes SET failover_config_sync_status = $2 WHERE record_id = $1")
+            .bind(id)
+            .bind(status.as_str())
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ----- ADM_DhcpFailoverRelationTable ----------------------------------------------
+
+    /// Inserts a relationship row from every stored `DhcpFailover` field and returns the
+    /// store-assigned RecordId (the incoming `record_id` is ignored).
+    pub async fn insert_failover(&mut self, f: &DhcpFailover) -> Result<RecordId> {
+        let name = f.relationship_name.as_deref().unwrap_or("");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO adm_dhcp_failover_relations (relationship_name, server1_record_id, server2_record_id, \
+             mode, mclt_ticks, auto_state_transition, state_switch_interval_ticks, server1_percentage, \
+             shared_secret_enabled, shared_secret, server1_state, server2_state, server1_name, server2_name, \
+             server1_ps_name, server2_ps_name, server1_ip, server2_ip) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             RETURNING record_id",
+        )
+        .bind(name)
+        .bind(nonzero(f.server1_record_id))
+        .bind(nonzero(f.server2_record_id))
+        .bind(f.mode.as_str())
+        .bind(f.mclt.ticks())
+        .bind(f.auto_state_transition as i64)
+        .bind(f.state_switch_interval.ticks())
+        .bind(f.server1_percentage as i64)
+        .bind(f.shared_secret_enabled as i64)
+        .bind(f.shared_secret.clone())
+        .bind(f.server1_state.as_str())
+        .bind(f.server2_state.as_str())
+        .bind(f.server1_name.as_deref())
+        .bind(f.server2_name.as_deref())
+        .bind(f.server1_ps_name.as_deref())
+        .bind(f.server2_ps_name.as_deref())
+        .bind(f.server1_ip.map(ip))
+        .bind(f.server2_ip.map(ip))
+        .fetch_one(&mut *self.conn)
+        .await
+        .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        Ok(id)
+    }
+
+    /// Writes every stored field of `f` to the row `f.record_id`.
+    pub async fn update_failover(&mut self, f: &DhcpFailover) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE adm_dhcp_failover_relations SET relationship_name = $2, server1_record_id = $3, \
+             server2_record_id = $4, mode = $5, mclt_ticks = $6, auto_state_transition = $7, \
+             state_switch_interval_ticks = $8, server1_percentage = $9, shared_secret_enabled = $10, \
+             shared_secret = $11, server1_state = $12, server2_state = $13, server1_name = $14, \
+             server2_name = $15, server1_ps_name = $16, server2_ps_name = $17, server1_ip = $18, \
+             server2_ip = $19 WHERE record_id = $1",
+        )
+        .bind(f.record_id)
+        .bind(f.relationship_name.as_deref().unwrap_or(""))
+        .bind(nonzero(f.server1_record_id))
+        .bind(nonzero(f.server2_record_id))
+        .bind(f.mode.as_str())
+        .bind(f.mclt.ticks())
+        .bind(f.auto_state_transition as i64)
+        .bind(f.state_switch_interval.ticks())
+        .bind(f.server1_percentage as i64)
+        .bind(f.shared_secret_enabled as i64)
+        .bind(f.shared_secret.clone())
+        .bind(f.server1_state.as_str())
+        .bind(f.server2_state.as_str())
+        .bind(f.server1_name.as_deref())
+        .bind(f.server2_name.as_deref())
+        .bind(f.server1_ps_name.as_deref())
+        .bind(f.server2_ps_name.as_deref())
+        .bind(f.server1_ip.map(ip))
+        .bind(f.server2_ip.map(ip))
+        .execute(&mut *self.conn)
+        .await
+        .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: Entity::DhcpFailover, record_id: f.record_id });
+        }
+        Ok(())
+    }
+
+    /// GetDhcpFailoverById (§3.1.1.1.44.2.1).
+    pub async fn get_failover(&mut self, id: RecordId) -> Result<Option<DhcpFailover>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FAILOVER_COLS} FROM adm_dhcp_failover_relations WHERE record_id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        row.as_ref().map(failover_of).transpose()
+    }
+
+    /// Every relationship (the "All" enumeration, §3.5.4.8.1.8), by RecordId.
+    pub async fn list_failovers(&mut self) -> Result<Vec<DhcpFailover>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FAILOVER_COLS} FROM adm_dhcp_failover_relations ORDER BY record_id"
+        )))
+        .fetch_all(&mut *self.conn)
+        .await?;
+        rows.iter().map(failover_of).collect()
+    }
+
+    /// GetAllDhcpFailoverByServerId (§3.1.1.1.44.2.2): relationships naming `server` as
+    /// either partner. ipamd returns the full rows (the spec copies only the ids).
+    pub async fn failovers_by_server(&mut self, server: RecordId) -> Result<Vec<DhcpFailover>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {FAILOVER_COLS} FROM adm_dhcp_failover_relations \
+             WHERE server1_record_id = $1 OR server2_record_id = $1 ORDER BY record_id"
+        )))
+        .bind(server)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        rows.iter().map(failover_of).collect()
+    }
+
+    /// How many relationships name `server` as a partner.
+    pub async fn count_failovers_by_server(&mut self, server: RecordId) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM adm_dhcp_failover_relations WHERE server1_record_id = $1 OR server2_record_id = $1",
+        )
+        .bind(server)
+        .fetch_one(&mut *self.conn)
+        .await?)
+    }
+
+    /// Deletes a relationship; its scope links go with it (cascade, §3.1.1.1.45.1).
+    pub async fn delete_failover(&mut self, id: RecordId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM adm_dhcp_failover_relations WHERE record_id = $1")
+            .bind(id)
+            .execute(&mut *self.conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { entity: Entity::DhcpFailover, record_id: id });
+        }
+        Ok(())
+    }
+
+    // ----- ADM_DhcpScopeFailoverTable -------------------------------------------------
+
+    /// Links `scope` to `relation` unless that link exists (§3.19.4.4.1.23 step 4).
+    /// Returns whether a row was added.
+    pub async fn link_scope(&mut self, scope: RecordId, relation: RecordId) -> Result<bool> {
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT record_id FROM adm_dhcp_scope_failovers WHERE scope_id = $1 AND failover_relation_id = $2",
+        )
+        .bind(scope)
+        .bind(relation)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        if exists.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES ($1, $2)")
+            .bind(relation)
+            .bind(scope)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::classify(e, || format!("scope {scope}, relationship {relation}")))?;
+        Ok(true)
+    }
+
+    /// Links many scopes to `relation` in multi-row inserts. Every id must be distinct and
+    /// not linked yet; a violation fails the whole call (and so the transaction).
+    pub async fn link_scopes_bulk(&mut self, relation: RecordId, scopes: &[RecordId]) -> Result<()> {
+        for chunk in scopes.chunks(CHUNK) {
+            let values = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!("INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES {values}");
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(relation);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *self.conn)
+                .await
+                .map_err(|e| StoreError::classify(e, || format!("relationship {relation}")))?;
+        }
+        Ok(())
+    }
+
+    /// For each of `scopes` that is linked, (scope RecordId, relationship RecordId).
+    pub async fn links_of_scopes(&mut self, scopes: &[RecordId]) -> Result<Vec<(RecordId, RecordId)>> {
+        let mut sorted = scopes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::new();
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT scope_id, failover_relation_id FROM adm_dhcp_scope_failovers WHERE scope_id IN ({}) ORDER BY scope_id",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self.conn).await? {
+                out.push((row.try_get(0)?, row.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes the links of `relation` to `scopes`; returns how many went.
+    pub async fn unlink_scopes(&mut self, relation: RecordId, scopes: &[RecordId]) -> Result<u64> {
+        let mut n = 0;
+        for chunk in scopes.chunks(CHUNK) {
+            let sql = format!(
+                "DELETE FROM adm_dhcp_scope_failovers WHERE failover_relation_id = $1 AND scope_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(relation);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            n += q.execute(&mut *self.conn).await?.rows_affected();
+        }
+        Ok(n)
+    }
+
+    /// RecordIds of the scopes linked to `relation`.
+    pub async fn scope_ids_of_failover(&mut self, relation: RecordId) -> Result<Vec<RecordId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT scope_id FROM adm_dhcp_scope_failovers WHERE failover_relation_id = $1 ORDER BY scope_id",
+        )
+        .bind(relation)
+        .fetch_all(&mut *self.conn)
+        .await?)
+    }
+
+    /// GetDhcpFailoverScopes (§3.1.1.1.45.2.1): the scopes linked to `relation`.
+    pub async fn scopes_of_failover(&mut self, relation: RecordId) -> Result<Vec<DhcpScopeV4>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SCOPE_SELECT} WHERE l.failover_relation_id = $1 ORDER BY s.record_id"
+        )))
+        .bind(relation)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        rows.iter().map(scope_of).collect()
+    }
+
+    /// Row counts of the four tables (servers, scopes, relationships, links), for checks.
+    pub async fn counts(&mut self) -> Result<[i64; 4]> {
+        let mut out = [0; 4];
+        for (i, t) in ["adm_dhcp_servers", "adm_dhcp_scopes", "adm_dhcp_failover_relations", "adm_dhcp_scope_failovers"]
+            .iter()
+            .enumerate()
+        {
+            out[i] = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {t}")))
+                .fetch_one(&mut *self.conn)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&mut self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&mut *self.conn).await?;
+        Ok(())
+    }
+}
+
+/// Makes a violation for an id that names no row.
+pub fn missing(field: &'static str, id: RecordId, entity: Entity) -> FieldViolation {
+    FieldViolation::new(field, id, format!("names no {entity} (no row in {})", entity.table()))
+}
