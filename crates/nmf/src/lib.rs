@@ -12,6 +12,13 @@
 //! * [`FramingFault`]: the Fault Record values (§2.2.5).
 //! * [`Limits`]: receive quotas (§5.1).
 //!
+//! Mode support: Duplex only. Singleton-Unsized, Simplex and Singleton-Sized
+//! are refused with `UnsupportedMode`; encodings other than Known Encoding
+//! 0x03 and 0x08 with `ContentTypeInvalid` (see [`server`]). The Via is
+//! delivered as-is; mapping it to an endpoint is the caller's job.
+//!
+//! Fuzzing: `cd crates/nmf/fuzz && cargo +nightly fuzz run server_read corpus seeds`.
+//!
 //! # Server loop
 //!
 //! ```
