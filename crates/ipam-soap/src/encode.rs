@@ -11,8 +11,7 @@ use crate::writer::Out;
 
 /// `paramters` (§3.19.4.3.2.1) with `i:type` naming the concrete type.
 pub(crate) fn paramters(out: &mut Out, p: &IpamOperationWithProgressParameters) {
-    let ty = out.type_qname(IPAM, p.derived.type_name());
-    out.start(IPAM, "paramters", &[("i:type", &ty)]);
+    out.start_typed(IPAM, "paramters", IPAM, p.derived.type_name(), &[]);
     if let Some(op) = p.operation_id {
         out.text_el(IPAM, "OperationId", op.as_str());
     }
@@ -56,8 +55,7 @@ fn opt_failover(out: &mut Out, local: &str, f: Option<&DhcpFailover>) {
 /// without `with_secret` the `SharedSecret` is written nil.
 pub(crate) fn failover(out: &mut Out, local: &str, f: &DhcpFailover, typed: bool, with_secret: bool) {
     if typed {
-        let ty = out.type_qname(IPAM, "DhcpFailover");
-        out.start(IPAM, local, &[("i:type", &ty)]);
+        out.start_typed(IPAM, local, IPAM, "DhcpFailover", &[]);
     } else {
         out.start(IPAM, local, &[]);
     }
@@ -168,8 +166,7 @@ fn scopes(out: &mut Out, d: &ScopesParameters) {
 /// A `DhcpScopeV4` item: `DhcpScope` members (§2.2.4.141) then `DhcpScopeV4` members
 /// (§2.2.4.151), each alphabetically; only the members the model keeps.
 fn scope(out: &mut Out, s: &DhcpScopeV4) {
-    let ty = out.type_qname(IPAM, "DhcpScopeV4");
-    out.start(IPAM, "DhcpScope", &[("i:type", &ty)]);
+    out.start_typed(IPAM, "DhcpScope", IPAM, "DhcpScopeV4", &[]);
     out.nil(IPAM, "ModifiedProperties");
     out.nil(IPAM, "SetProperties");
     out.opt_text_el(IPAM, "Description", s.description.as_deref());
@@ -232,15 +229,13 @@ pub(crate) fn ipam_exception_content(out: &mut Out, e: &IpamException) {
     out.text_el_with(no, "HResult", &[("i:type", &int)], "-2146233088");
     out.nil(no, "Source");
     let id = out.fresh_id();
-    let data_type = out.type_qname(IPAM, "IpamExceptionData");
-    out.start(no, "IpamExceptionData", &[("z:Id", &id), ("i:type", &data_type)]);
+    out.start_typed(no, "IpamExceptionData", IPAM, "IpamExceptionData", &[("z:Id", &id)]);
     out.text_el(IPAM, "ExceptionId", e.exception_id.as_str());
     out.text_el(IPAM, "ExceptionMessage", &e.message);
     out.end();
     match &e.inner {
         Some(inner) => {
-            let ty = out.type_qname(IPAM1, "IpamException");
-            out.start(no, "InnerIpamException", &[("i:type", &ty)]);
+            out.start_typed(no, "InnerIpamException", IPAM1, "IpamException", &[]);
             ipam_exception_content(out, inner);
             out.end();
         }
@@ -268,8 +263,7 @@ pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
     out.opt_text_el(IPAM, "ProgressStatusDescriptions", s.progress_status_descriptions.as_deref());
     match &s.sub_task_instance_details {
         Some(d) => {
-            let ty = out.type_qname(IPAM, "FailoverDataFormatter");
-            out.start(IPAM, "SubTaskInstanceDetails", &[("i:type", &ty)]);
+            out.start_typed(IPAM, "SubTaskInstanceDetails", IPAM, "FailoverDataFormatter", &[]);
             out.opt_text_el(IPAM, "FailoverName", d.failover_name.as_deref());
             out.opt_text_el(IPAM, "Server1Name", d.server1_name.as_deref());
             out.opt_text_el(IPAM, "Server2Name", d.server2_name.as_deref());
@@ -288,10 +282,8 @@ pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
 /// `EntityStatusCollection` (§2.2.4.227) of `EntityStatus` (§2.2.4.226), `ErrorInfo`,
 /// `HasIpamUpdateError`, `ReturnObject` (a `DhcpFailover` without its secret).
 pub(crate) fn completion(out: &mut Out, local: &str, c: &DhcpMsmOverallCompletionStatus) {
-    let ty = out.type_qname(IPAM, "DhcpMsmOverallCompletionStatus");
-    out.start(IPAM, local, &[("i:type", &ty)]);
-    let ty = out.type_qname(IPAM, "EntityStatusCollection");
-    out.start(IPAM, "EntityStatusCollectionObject", &[("i:type", &ty)]);
+    out.start_typed(IPAM, local, IPAM, "DhcpMsmOverallCompletionStatus", &[]);
+    out.start_typed(IPAM, "EntityStatusCollectionObject", IPAM, "EntityStatusCollection", &[]);
     out.start(IPAM, "EntityStatusList", &[]);
     for s in &c.entity_status {
         out.start(IPAM, "EntityStatus", &[]);

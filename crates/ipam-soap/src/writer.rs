@@ -69,6 +69,18 @@ impl Out {
     }
 
     fn open(&mut self, ns_uri: &'static str, local: &str, attrs: &[(&str, &str)], as_default: bool, empty: bool) {
+        self.open_typed(ns_uri, local, None, attrs, as_default, empty);
+    }
+
+    fn open_typed(
+        &mut self,
+        ns_uri: &'static str,
+        local: &str,
+        ty: Option<(&'static str, &str)>,
+        attrs: &[(&str, &str)],
+        as_default: bool,
+        empty: bool,
+    ) {
         let current = self.default_ns();
         let (name, default, decl) = if as_default && ns_uri != current {
             (local.to_owned(), ns_uri, Some(ns_uri))
@@ -86,6 +98,11 @@ impl Out {
         for (k, v) in attrs {
             e.push_attribute((*k, escape(v).as_str()));
         }
+        if let Some((type_ns, type_local)) = ty {
+            // The QName is resolved inside the element, after its own xmlns declaration.
+            let q = if type_ns == default { type_local.to_owned() } else { format!("{}:{type_local}", prefix(type_ns)) };
+            e.push_attribute(("i:type", q.as_str()));
+        }
         if empty {
             self.event(Event::Empty(e));
         } else {
@@ -97,6 +114,11 @@ impl Out {
     /// Opens an element of `ns_uri` (prefixed unless it is the default namespace).
     pub fn start(&mut self, ns_uri: &'static str, local: &str, attrs: &[(&str, &str)]) {
         self.open(ns_uri, local, attrs, false, false);
+    }
+
+    /// Opens an element with `i:type` naming (`type_ns`, `type_local`).
+    pub fn start_typed(&mut self, ns_uri: &'static str, local: &str, type_ns: &'static str, type_local: &str, attrs: &[(&str, &str)]) {
+        self.open_typed(ns_uri, local, Some((type_ns, type_local)), attrs, false, false);
     }
 
     /// Opens an element declaring `ns_uri` as the default namespace inside it.
