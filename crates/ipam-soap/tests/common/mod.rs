@@ -5,7 +5,7 @@ use ipam_soap::{Fault, Limits, Request, decode_request};
 
 /// The captured exchange, split into (direction, action, wire-prefix envelope).
 pub fn exchange() -> Vec<(String, String, String)> {
-    let text = include_str!("data/wcf-create-exchange.txt");
+    let text = include_str!("../data/wcf-create-exchange.txt");
     let mut out = Vec::new();
     let mut lines = text.lines().peekable();
     let mut current: Option<(String, String)> = None;
