@@ -29,8 +29,12 @@ pub(crate) fn paramters(out: &mut Out, p: &IpamOperationWithProgressParameters) 
             opt_failover(out, "Failover", d.failover.as_ref());
             out.text_el(IPAM, "Force", bool_str(d.force));
         }
-        DerivedParameters::ResetConfigSyncStatus(d) | DerivedParameters::ReplicateScope(d) => scopes(out, d),
-        DerivedParameters::ReplicateRelation(d) => opt_failover(out, "FailoverRelation", d.failover_relation.as_ref()),
+        DerivedParameters::ResetConfigSyncStatus(d) | DerivedParameters::ReplicateScope(d) => {
+            scopes(out, d)
+        }
+        DerivedParameters::ReplicateRelation(d) => {
+            opt_failover(out, "FailoverRelation", d.failover_relation.as_ref())
+        }
         DerivedParameters::ReplicateServer(d) => match &d.server {
             Some(s) => server(out, "Server", s),
             None => out.nil(IPAM, "Server"),
@@ -53,7 +57,13 @@ fn opt_failover(out: &mut Out, local: &str, f: Option<&DhcpFailover>) {
 
 /// A `DhcpFailover` (§2.2.4.104). `typed` adds `i:type` (for members declared `IpamObject`);
 /// without `with_secret` the `SharedSecret` is written nil.
-pub(crate) fn failover(out: &mut Out, local: &str, f: &DhcpFailover, typed: bool, with_secret: bool) {
+pub(crate) fn failover(
+    out: &mut Out,
+    local: &str,
+    f: &DhcpFailover,
+    typed: bool,
+    with_secret: bool,
+) {
     if typed {
         out.start_typed(IPAM, local, IPAM, "DhcpFailover", &[]);
     } else {
@@ -61,7 +71,11 @@ pub(crate) fn failover(out: &mut Out, local: &str, f: &DhcpFailover, typed: bool
     }
     strings(out, "ModifiedProperties", f.modified_properties.as_deref());
     strings(out, "SetProperties", f.set_properties.as_deref());
-    out.text_el(IPAM, "AutoStateTransition", bool_str(f.auto_state_transition));
+    out.text_el(
+        IPAM,
+        "AutoStateTransition",
+        bool_str(f.auto_state_transition),
+    );
     out.text_el(IPAM, "MCLT", &f.mclt.to_string());
     out.text_el(IPAM, "Mode", f.mode.as_str());
     match &f.operation_tracker {
@@ -91,8 +105,16 @@ pub(crate) fn failover(out: &mut Out, local: &str, f: &DhcpFailover, typed: bool
     let secret = f.shared_secret.as_ref().filter(|_| with_secret);
     let secret = secret.map(|s| base64::engine::general_purpose::STANDARD.encode(s));
     out.opt_text_el(IPAM, "SharedSecret", secret.as_deref());
-    out.text_el(IPAM, "SharedSecretEnabled", bool_str(f.shared_secret_enabled));
-    out.text_el(IPAM, "StateSwitchInterval", &f.state_switch_interval.to_string());
+    out.text_el(
+        IPAM,
+        "SharedSecretEnabled",
+        bool_str(f.shared_secret_enabled),
+    );
+    out.text_el(
+        IPAM,
+        "StateSwitchInterval",
+        &f.state_switch_interval.to_string(),
+    );
     out.end();
 }
 
@@ -135,7 +157,11 @@ fn opt_ip(out: &mut Out, local: &str, a: Option<Ipv4Addr>) {
 /// (§4.2), `m_HashCode` 0, eight zero `m_Numbers`, `m_ScopeId` 0.
 fn ip(out: &mut Out, ns_uri: &'static str, local: &str, a: Ipv4Addr) {
     out.start(ns_uri, local, &[]);
-    out.text_el(SYSNET, "m_Address", &u32::from_le_bytes(a.octets()).to_string());
+    out.text_el(
+        SYSNET,
+        "m_Address",
+        &u32::from_le_bytes(a.octets()).to_string(),
+    );
     out.text_el(SYSNET, "m_Family", "InterNetwork");
     out.text_el(SYSNET, "m_HashCode", "0");
     out.start(SYSNET, "m_Numbers", &[]);
@@ -171,7 +197,11 @@ fn scope(out: &mut Out, s: &DhcpScopeV4) {
     out.nil(IPAM, "SetProperties");
     out.opt_text_el(IPAM, "Description", s.description.as_deref());
     ip(out, IPAM, "EndAddress", s.end_address);
-    out.text_el(IPAM, "ParentDhcpServerRecordId", &s.parent_dhcp_server_record_id.to_string());
+    out.text_el(
+        IPAM,
+        "ParentDhcpServerRecordId",
+        &s.parent_dhcp_server_record_id.to_string(),
+    );
     out.text_el(IPAM, "PrefixLength", &s.prefix_length().to_string());
     out.text_el(IPAM, "RecordId", &s.record_id.to_string());
     ip(out, IPAM, "ScopeId", s.scope_id);
@@ -183,8 +213,16 @@ fn scope(out: &mut Out, s: &DhcpScopeV4) {
     };
     out.text_el(IPAM, "Status", status);
     ip(out, IPAM, "SubnetMask", s.subnet_mask);
-    out.text_el(IPAM, "FailoverConfigSyncStatus", s.failover_config_sync_status.as_str());
-    out.opt_text_el(IPAM, "FailoverRelationshipName", s.failover_relationship_name.as_deref());
+    out.text_el(
+        IPAM,
+        "FailoverConfigSyncStatus",
+        s.failover_config_sync_status.as_str(),
+    );
+    out.opt_text_el(
+        IPAM,
+        "FailoverRelationshipName",
+        s.failover_relationship_name.as_deref(),
+    );
     out.text_el(IPAM, "LeaseDuration", &s.lease_duration.to_string());
     out.end();
 }
@@ -219,9 +257,20 @@ pub(crate) fn ipam_exception_content(out: &mut Out, e: &IpamException) {
     let string = out.type_qname(XSD, "string");
     let int = out.type_qname(XSD, "int");
     let no = "";
-    out.text_el_with(no, "ClassName", &[("i:type", &string)], "Microsoft.Windows.Ipam.IpamException");
+    out.text_el_with(
+        no,
+        "ClassName",
+        &[("i:type", &string)],
+        "Microsoft.Windows.Ipam.IpamException",
+    );
     out.text_el_with(no, "Message", &[("i:type", &string)], &e.message);
-    for m in ["Data", "InnerException", "HelpURL", "StackTraceString", "RemoteStackTraceString"] {
+    for m in [
+        "Data",
+        "InnerException",
+        "HelpURL",
+        "StackTraceString",
+        "RemoteStackTraceString",
+    ] {
         out.nil(no, m);
     }
     out.text_el_with(no, "RemoteStackIndex", &[("i:type", &int)], "0");
@@ -229,7 +278,13 @@ pub(crate) fn ipam_exception_content(out: &mut Out, e: &IpamException) {
     out.text_el_with(no, "HResult", &[("i:type", &int)], "-2146233088");
     out.nil(no, "Source");
     let id = out.fresh_id();
-    out.start_typed(no, "IpamExceptionData", IPAM, "IpamExceptionData", &[("z:Id", &id)]);
+    out.start_typed(
+        no,
+        "IpamExceptionData",
+        IPAM,
+        "IpamExceptionData",
+        &[("z:Id", &id)],
+    );
     out.text_el(IPAM, "ExceptionId", e.exception_id.as_str());
     out.text_el(IPAM, "ExceptionMessage", &e.message);
     out.end();
@@ -258,12 +313,30 @@ pub(crate) fn opt_exception(out: &mut Out, local: &str, e: Option<&IpamException
 /// `SubTaskInstance` (§2.2.4.399); `SubTaskInstanceDetails` as `FailoverDataFormatter` (§2.2.4.231).
 pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
     out.start(IPAM, local, &[]);
-    opt_exception(out, "FailedCompletionStatus", s.failed_completion_status.as_ref());
-    out.text_el(IPAM, "IsNonDeterministicProgress", bool_str(s.is_non_deterministic_progress));
-    out.opt_text_el(IPAM, "ProgressStatusDescriptions", s.progress_status_descriptions.as_deref());
+    opt_exception(
+        out,
+        "FailedCompletionStatus",
+        s.failed_completion_status.as_ref(),
+    );
+    out.text_el(
+        IPAM,
+        "IsNonDeterministicProgress",
+        bool_str(s.is_non_deterministic_progress),
+    );
+    out.opt_text_el(
+        IPAM,
+        "ProgressStatusDescriptions",
+        s.progress_status_descriptions.as_deref(),
+    );
     match &s.sub_task_instance_details {
         Some(d) => {
-            out.start_typed(IPAM, "SubTaskInstanceDetails", IPAM, "FailoverDataFormatter", &[]);
+            out.start_typed(
+                IPAM,
+                "SubTaskInstanceDetails",
+                IPAM,
+                "FailoverDataFormatter",
+                &[],
+            );
             out.opt_text_el(IPAM, "FailoverName", d.failover_name.as_deref());
             out.opt_text_el(IPAM, "Server1Name", d.server1_name.as_deref());
             out.opt_text_el(IPAM, "Server2Name", d.server2_name.as_deref());
@@ -271,7 +344,11 @@ pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
         }
         None => out.nil(IPAM, "SubTaskInstanceDetails"),
     }
-    out.text_el(IPAM, "SubTaskInstanceId", &s.sub_task_instance_id.to_string());
+    out.text_el(
+        IPAM,
+        "SubTaskInstanceId",
+        &s.sub_task_instance_id.to_string(),
+    );
     out.opt_text_el(IPAM, "SubTaskName", s.sub_task_name.as_deref());
     out.text_el(IPAM, "SubTaskStatus", s.sub_task_status.as_str());
     out.text_el(IPAM, "SubTaskUniqueId", &s.sub_task_unique_id.to_string());
@@ -283,7 +360,13 @@ pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
 /// `HasIpamUpdateError`, `ReturnObject` (a `DhcpFailover` without its secret).
 pub(crate) fn completion(out: &mut Out, local: &str, c: &DhcpMsmOverallCompletionStatus) {
     out.start_typed(IPAM, local, IPAM, "DhcpMsmOverallCompletionStatus", &[]);
-    out.start_typed(IPAM, "EntityStatusCollectionObject", IPAM, "EntityStatusCollection", &[]);
+    out.start_typed(
+        IPAM,
+        "EntityStatusCollectionObject",
+        IPAM,
+        "EntityStatusCollection",
+        &[],
+    );
     out.start(IPAM, "EntityStatusList", &[]);
     for s in &c.entity_status {
         out.start(IPAM, "EntityStatus", &[]);
@@ -296,7 +379,11 @@ pub(crate) fn completion(out: &mut Out, local: &str, c: &DhcpMsmOverallCompletio
     out.end();
     out.end();
     opt_exception(out, "ErrorInfo", c.error_info.as_ref());
-    out.text_el(IPAM, "HasIpamUpdateError", bool_str(c.has_ipam_update_error));
+    out.text_el(
+        IPAM,
+        "HasIpamUpdateError",
+        bool_str(c.has_ipam_update_error),
+    );
     match &c.return_object {
         Some(f) => failover(out, "ReturnObject", f, true, false),
         None => out.nil(IPAM, "ReturnObject"),

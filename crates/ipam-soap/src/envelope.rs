@@ -72,14 +72,18 @@ fn open<'a>(text: &'a str, limits: &Limits) -> Result<roxmltree::Document<'a>, F
     let doc = limits::parse(text, limits)?;
     let root = doc.root_element();
     if !has_name(root, SOAP12, "Envelope") {
-        return Err(Fault::version_mismatch(root.tag_name().namespace().unwrap_or("")));
+        return Err(Fault::version_mismatch(
+            root.tag_name().namespace().unwrap_or(""),
+        ));
     }
     Ok(doc)
 }
 
 fn headers(envelope: Node<'_, '_>) -> Result<Headers, Fault> {
     let mut h = Headers::default();
-    let Some(header) = child(envelope, SOAP12, "Header") else { return Ok(h) };
+    let Some(header) = child(envelope, SOAP12, "Header") else {
+        return Ok(h);
+    };
     for e in header.children().filter(Node::is_element) {
         let tag = e.tag_name();
         let text = || text_of(e).trim_matches(is_xml_space).to_owned();
@@ -99,15 +103,23 @@ fn headers(envelope: Node<'_, '_>) -> Result<Headers, Fault> {
                 }
                 "ReplyTo" => {
                     if let Some(a) = child(e, WSA, "Address") {
-                        h.reply_to.get_or_insert_with(|| text_of(a).trim_matches(is_xml_space).to_owned());
+                        h.reply_to.get_or_insert_with(|| {
+                            text_of(a).trim_matches(is_xml_space).to_owned()
+                        });
                     }
                 }
                 _ => {}
             }
             continue;
         }
-        let must = e.attribute((SOAP12, "mustUnderstand")).and_then(parse_bool).unwrap_or(false);
-        let role = e.attribute((SOAP12, "role")).unwrap_or("").trim_matches(is_xml_space);
+        let must = e
+            .attribute((SOAP12, "mustUnderstand"))
+            .and_then(parse_bool)
+            .unwrap_or(false);
+        let role = e
+            .attribute((SOAP12, "role"))
+            .unwrap_or("")
+            .trim_matches(is_xml_space);
         let targeted = matches!(
             role,
             "" | "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
@@ -122,8 +134,11 @@ fn headers(envelope: Node<'_, '_>) -> Result<Headers, Fault> {
 
 /// The body's first element child.
 fn body_element<'a, 'i>(envelope: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>, Fault> {
-    let body = child(envelope, SOAP12, "Body")
-        .ok_or_else(|| Fault::from(IpamException::invalid_parameter("the envelope has no s:Body")))?;
+    let body = child(envelope, SOAP12, "Body").ok_or_else(|| {
+        Fault::from(IpamException::invalid_parameter(
+            "the envelope has no s:Body",
+        ))
+    })?;
     Ok(body.children().find(Node::is_element))
 }
 
@@ -147,12 +162,15 @@ pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
         ns::ACTION_INITIALIZE => {
             let op = expect_body(envelope, "InitializeOperationParameters").map_err(with_id)?;
             let mut ctx = Ctx::new(op, limits).map_err(|e| with_id(e.into()))?;
-            let paramters = match ctx.member(op, IPAM, "paramters", "paramters").map_err(|e| with_id(e.into()))? {
+            let paramters = match ctx
+                .member(op, IPAM, "paramters", "paramters")
+                .map_err(|e| with_id(e.into()))?
+            {
                 Member::Absent => Member::Absent,
                 Member::Nil => Member::Nil,
-                Member::Present(n) => {
-                    Member::Present(decode::paramters(&mut ctx, n, "paramters").map_err(|e| with_id(e.into()))?)
-                }
+                Member::Present(n) => Member::Present(
+                    decode::paramters(&mut ctx, n, "paramters").map_err(|e| with_id(e.into()))?,
+                ),
             };
             RequestBody::InitializeOperationParameters(paramters)
         }
@@ -162,7 +180,13 @@ pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
         }
         other => return Err(with_id(Fault::action_not_supported(other))),
     };
-    Ok(Request { action, message_id: h.message_id, reply_to: h.reply_to, to: h.to, body })
+    Ok(Request {
+        action,
+        message_id: h.message_id,
+        reply_to: h.reply_to,
+        to: h.to,
+        body,
+    })
 }
 
 fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, 'i>, Fault> {
@@ -173,7 +197,10 @@ fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, '
             QName::new(n.tag_name().namespace().unwrap_or(""), n.tag_name().name())
         ))
         .into()),
-        None => Err(IpamException::invalid_parameter(format!("the body is empty, expected {{{IPAM}}}{local}")).into()),
+        None => Err(IpamException::invalid_parameter(format!(
+            "the body is empty, expected {{{IPAM}}}{local}"
+        ))
+        .into()),
     }
 }
 
@@ -190,12 +217,19 @@ pub fn decode_server_message(xml: &[u8], limits: &Limits) -> Result<ServerMessag
     }
     let action = h.action.ok_or_else(Fault::action_required)?;
     if action == ns::ACTION_INITIALIZE_RESPONSE || action == ns::ACTION_START_RESPONSE {
-        return Ok(ServerMessage::Response { action, relates_to: h.relates_to });
+        return Ok(ServerMessage::Response {
+            action,
+            relates_to: h.relates_to,
+        });
     }
-    let Some(name) = ns::callback_name(&action) else { return Err(Fault::action_not_supported(&action)) };
+    let Some(name) = ns::callback_name(&action) else {
+        return Err(Fault::action_not_supported(&action));
+    };
     let op = expect_body(envelope, name)?;
     let mut ctx = Ctx::new(op, limits).map_err(Fault::from)?;
-    decode_callback(&mut ctx, name, op).map(ServerMessage::Callback).map_err(Fault::from)
+    decode_callback(&mut ctx, name, op)
+        .map(ServerMessage::Callback)
+        .map_err(Fault::from)
 }
 
 fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResult<ProgressEvent> {
@@ -208,9 +242,13 @@ fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResu
     };
     Ok(match name {
         "StartProgressCallback" => ProgressEvent::StartProgressCallback {
-            is_non_deterministic: ctx.boolean(op, IPAM, "isNonDeterministic", name)?.unwrap_or_default(),
+            is_non_deterministic: ctx
+                .boolean(op, IPAM, "isNonDeterministic", name)?
+                .unwrap_or_default(),
         },
-        "AddSubTask" => ProgressEvent::AddSubTask { sub_task_instance: sub_task(ctx)? },
+        "AddSubTask" => ProgressEvent::AddSubTask {
+            sub_task_instance: sub_task(ctx)?,
+        },
         "SetSubTaskStatus" => ProgressEvent::SetSubTaskStatus {
             sub_task_instance: sub_task(ctx)?,
             status: ctx.parse(op, IPAM, "status", name)?.unwrap_or_default(),
@@ -227,7 +265,9 @@ fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResu
                 _ => None,
             };
             ProgressEvent::SetOverallStatus {
-                overall_status: ctx.parse(op, IPAM, "overallStatus", name)?.unwrap_or_default(),
+                overall_status: ctx
+                    .parse(op, IPAM, "overallStatus", name)?
+                    .unwrap_or_default(),
                 completion_status,
             }
         }
@@ -237,7 +277,9 @@ fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResu
 /// An `xsd:decimal` percentage, 0–100; a fraction is truncated.
 fn percent(ctx: &Ctx<'_, '_>, op: Node<'_, '_>, local: &str, path: &str) -> DResult<u8> {
     let p = format!("{path}/{local}");
-    let Some(t) = ctx.text(op, IPAM, local, &p)? else { return Ok(0) };
+    let Some(t) = ctx.text(op, IPAM, local, &p)? else {
+        return Ok(0);
+    };
     let s = t.trim_matches(is_xml_space);
     let unsigned = s.strip_prefix('+').unwrap_or(s);
     let (whole, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
@@ -255,7 +297,12 @@ fn percent(ctx: &Ctx<'_, '_>, op: Node<'_, '_>, local: &str, path: &str) -> DRes
     }
 }
 
-fn decode_fault(envelope: Node<'_, '_>, f: Node<'_, '_>, h: Headers, limits: &Limits) -> Result<Fault, Fault> {
+fn decode_fault(
+    envelope: Node<'_, '_>,
+    f: Node<'_, '_>,
+    h: Headers,
+    limits: &Limits,
+) -> Result<Fault, Fault> {
     let code_el = child(f, SOAP12, "Code");
     let value = |n: Option<Node<'_, '_>>| -> DResult<Option<(String, String)>> {
         match n.and_then(|c| child(c, SOAP12, "Value")) {
@@ -265,9 +312,17 @@ fn decode_fault(envelope: Node<'_, '_>, f: Node<'_, '_>, h: Headers, limits: &Li
     };
     let code = value(code_el)?
         .and_then(|(_, l)| FaultCode::from_local_name(&l))
-        .ok_or_else(|| Fault::from(IpamException::invalid_parameter("the fault has no known s:Code/s:Value")))?;
-    let subcode = value(code_el.and_then(|c| child(c, SOAP12, "Subcode")))?.map(|(u, l)| QName::new(u, l));
-    let reason = child(f, SOAP12, "Reason").and_then(|r| child(r, SOAP12, "Text")).map(text_of).unwrap_or_default();
+        .ok_or_else(|| {
+            Fault::from(IpamException::invalid_parameter(
+                "the fault has no known s:Code/s:Value",
+            ))
+        })?;
+    let subcode =
+        value(code_el.and_then(|c| child(c, SOAP12, "Subcode")))?.map(|(u, l)| QName::new(u, l));
+    let reason = child(f, SOAP12, "Reason")
+        .and_then(|r| child(r, SOAP12, "Text"))
+        .map(text_of)
+        .unwrap_or_default();
     let detail_el = child(f, SOAP12, "Detail");
     let detail = match detail_el.and_then(|d| child(d, IPAM1, "IpamException")) {
         Some(e) => {
@@ -322,12 +377,20 @@ fn reply(action: &str, relates_to: Option<&str>, body: &str) -> String {
 /// The reply to `InitializeOperationParameters` (§3.19.4.3): an empty
 /// `InitializeOperationParametersResponse`, `a:RelatesTo` = the request's `a:MessageID`.
 pub fn encode_initialize_response(relates_to: Option<&str>) -> String {
-    reply(ns::ACTION_INITIALIZE_RESPONSE, relates_to, "InitializeOperationParametersResponse")
+    reply(
+        ns::ACTION_INITIALIZE_RESPONSE,
+        relates_to,
+        "InitializeOperationParametersResponse",
+    )
 }
 
 /// The reply to `StartOperationWithCallback` (§3.19.4.4).
 pub fn encode_start_response(relates_to: Option<&str>) -> String {
-    reply(ns::ACTION_START_RESPONSE, relates_to, "StartOperationWithCallbackResponse")
+    reply(
+        ns::ACTION_START_RESPONSE,
+        relates_to,
+        "StartOperationWithCallbackResponse",
+    )
 }
 
 /// A one-way callback message (§3.19.4.5–.9): action of the service port type, `a:To`
@@ -340,20 +403,46 @@ pub fn encode_callback(event: &ProgressEvent) -> String {
     out.start(SOAP12, "Body", &[]);
     out.start_default(IPAM, event.name(), &[]);
     match event {
-        ProgressEvent::StartProgressCallback { is_non_deterministic } => {
-            out.text_el(IPAM, "isNonDeterministic", if *is_non_deterministic { "true" } else { "false" });
+        ProgressEvent::StartProgressCallback {
+            is_non_deterministic,
+        } => {
+            out.text_el(
+                IPAM,
+                "isNonDeterministic",
+                if *is_non_deterministic {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
         }
-        ProgressEvent::AddSubTask { sub_task_instance } => encode::sub_task(&mut out, "subTaskInstance", sub_task_instance),
-        ProgressEvent::SetSubTaskStatus { sub_task_instance, status, percent_complete, completion_status } => {
+        ProgressEvent::AddSubTask { sub_task_instance } => {
+            encode::sub_task(&mut out, "subTaskInstance", sub_task_instance)
+        }
+        ProgressEvent::SetSubTaskStatus {
+            sub_task_instance,
+            status,
+            percent_complete,
+            completion_status,
+        } => {
             encode::sub_task(&mut out, "subTaskInstance", sub_task_instance);
             out.text_el(IPAM, "status", status.as_str());
             out.text_el(IPAM, "percentComplete", &percent_complete.to_string());
             encode::opt_exception(&mut out, "completionStatus", completion_status.as_ref());
         }
-        ProgressEvent::SetCompletionPercentage { completion_percentage } => {
-            out.text_el(IPAM, "completionPercentage", &completion_percentage.to_string());
+        ProgressEvent::SetCompletionPercentage {
+            completion_percentage,
+        } => {
+            out.text_el(
+                IPAM,
+                "completionPercentage",
+                &completion_percentage.to_string(),
+            );
         }
-        ProgressEvent::SetOverallStatus { overall_status, completion_status } => {
+        ProgressEvent::SetOverallStatus {
+            overall_status,
+            completion_status,
+        } => {
             out.text_el(IPAM, "overallStatus", overall_status.as_str());
             match completion_status {
                 Some(c) => encode::completion(&mut out, "completionStatus", c),
@@ -381,7 +470,11 @@ pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
     }
     if let Some(q) = &fault.not_understood {
         // The header's namespace gets its own prefix: it is not one of ours.
-        let qname = if q.ns.is_empty() { q.local.clone() } else { format!("nu:{}", q.local) };
+        let qname = if q.ns.is_empty() {
+            q.local.clone()
+        } else {
+            format!("nu:{}", q.local)
+        };
         let mut attrs = vec![("qname", qname.as_str())];
         if !q.ns.is_empty() {
             attrs.push(("xmlns:nu", q.ns.as_str()));
@@ -398,7 +491,12 @@ pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
         if sub.ns == WSA {
             out.text_el(SOAP12, "Value", &format!("a:{}", sub.local));
         } else {
-            out.text_el_with(SOAP12, "Value", &[("xmlns:sc", &sub.ns)], &format!("sc:{}", sub.local));
+            out.text_el_with(
+                SOAP12,
+                "Value",
+                &[("xmlns:sc", &sub.ns)],
+                &format!("sc:{}", sub.local),
+            );
         }
         out.end();
     }

@@ -34,9 +34,15 @@ impl FaultCode {
 
     /// The code for a local name (any namespace, see DECISIONS.md on Mono's bare `Sender`).
     pub fn from_local_name(name: &str) -> Option<Self> {
-        [Self::VersionMismatch, Self::MustUnderstand, Self::DataEncodingUnknown, Self::Sender, Self::Receiver]
-            .into_iter()
-            .find(|c| c.local_name() == name)
+        [
+            Self::VersionMismatch,
+            Self::MustUnderstand,
+            Self::DataEncodingUnknown,
+            Self::Sender,
+            Self::Receiver,
+        ]
+        .into_iter()
+        .find(|c| c.local_name() == name)
     }
 }
 
@@ -52,13 +58,20 @@ pub struct QName {
 impl QName {
     /// A name in a namespace.
     pub fn new(ns: impl Into<String>, local: impl Into<String>) -> Self {
-        QName { ns: ns.into(), local: local.into() }
+        QName {
+            ns: ns.into(),
+            local: local.into(),
+        }
     }
 }
 
 impl std::fmt::Display for QName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.ns.is_empty() { f.write_str(&self.local) } else { write!(f, "{{{}}}{}", self.ns, self.local) }
+        if self.ns.is_empty() {
+            f.write_str(&self.local)
+        } else {
+            write!(f, "{{{}}}{}", self.ns, self.local)
+        }
     }
 }
 
@@ -103,7 +116,10 @@ impl Fault {
     pub fn version_mismatch(found: &str) -> Self {
         Self::bare(
             FaultCode::VersionMismatch,
-            format!("the envelope namespace '{found}' is not SOAP 1.2 ({})", ns::SOAP12),
+            format!(
+                "the envelope namespace '{found}' is not SOAP 1.2 ({})",
+                ns::SOAP12
+            ),
             ns::ACTION_SOAP_FAULT,
         )
     }

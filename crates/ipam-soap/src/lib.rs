@@ -16,9 +16,9 @@ mod reader;
 mod writer;
 
 pub use envelope::{
-    Request, RequestBody, ServerMessage, decode_request, decode_server_message, encode_callback, encode_fault,
-    encode_initialize_request, encode_initialize_response, encode_keepalive, encode_start_request,
-    encode_start_response,
+    Request, RequestBody, ServerMessage, decode_request, decode_server_message, encode_callback,
+    encode_fault, encode_initialize_request, encode_initialize_response, encode_keepalive,
+    encode_start_request, encode_start_response,
 };
 pub use fault::{Fault, FaultCode, QName};
 pub use limits::Limits;

@@ -59,7 +59,8 @@ pub(crate) fn precheck<'a>(xml: &'a [u8], limits: &Limits) -> Result<&'a str, Fa
         .into());
     }
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
-    let text = std::str::from_utf8(xml).map_err(|e| Fault::from(malformed(format!("not UTF-8: {e}"))))?;
+    let text =
+        std::str::from_utf8(xml).map_err(|e| Fault::from(malformed(format!("not UTF-8: {e}"))))?;
     scan(text, limits).map_err(Fault::from)?;
     Ok(text)
 }
@@ -76,7 +77,9 @@ fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
         ))
     };
     loop {
-        let event = reader.read_event().map_err(|e| malformed(format!("{e} at byte {}", reader.error_position())))?;
+        let event = reader
+            .read_event()
+            .map_err(|e| malformed(format!("{e} at byte {}", reader.error_position())))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 if matches!(event, Event::Start(_)) {
@@ -85,7 +88,10 @@ fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
                 if depth > limits.max_depth
                     || (matches!(event, Event::Empty(_)) && depth + 1 > limits.max_depth)
                 {
-                    return Err(quota(format!("the message nests deeper than the maximum depth of {}", limits.max_depth)));
+                    return Err(quota(format!(
+                        "the message nests deeper than the maximum depth of {}",
+                        limits.max_depth
+                    )));
                 }
                 let mut add = |n: &str| {
                     if !names.contains(n) {
@@ -124,7 +130,11 @@ fn check_len(text: &str, limits: &Limits) -> Result<(), usize> {
         return Ok(());
     }
     let len = text.chars().count();
-    if len > limits.max_string_content_length { Err(len) } else { Ok(()) }
+    if len > limits.max_string_content_length {
+        Err(len)
+    } else {
+        Ok(())
+    }
 }
 
 /// Builds the tree: no DTD, no entity resolution beyond the five predefined ones, a node

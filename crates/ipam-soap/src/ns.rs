@@ -35,8 +35,7 @@ const CALLBACK_PORT: &str = "http://Microsoft.Windows.Ipam/IIpamOperationWithPro
 pub const ACTION_INITIALIZE: &str =
     "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/InitializeOperationParameters";
 /// Output action of `InitializeOperationParameters` (§3.19.4.3).
-pub const ACTION_INITIALIZE_RESPONSE: &str =
-    "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/InitializeOperationParametersResponse";
+pub const ACTION_INITIALIZE_RESPONSE: &str = "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/InitializeOperationParametersResponse";
 /// Input action of `StartOperationWithCallback` (§3.19.4.4).
 pub const ACTION_START: &str =
     "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/StartOperationWithCallback";
@@ -44,7 +43,8 @@ pub const ACTION_START: &str =
 pub const ACTION_START_RESPONSE: &str =
     "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/StartOperationWithCallbackResponse";
 /// The Keepalive action (§2.2.2.2).
-pub const ACTION_KEEPALIVE: &str = "Microsoft.WindowsServerSolutions.Common.ProviderFramework.Keepalive";
+pub const ACTION_KEEPALIVE: &str =
+    "Microsoft.WindowsServerSolutions.Common.ProviderFramework.Keepalive";
 /// Action of SOAP faults, as WCF sends them (captures, `wcf-create-exchange.txt`).
 pub const ACTION_SOAP_FAULT: &str = "http://www.w3.org/2005/08/addressing/soap/fault";
 /// Action of WS-Addressing faults (WS-Addressing 1.0 SOAP Binding §6).
@@ -58,13 +58,20 @@ pub fn callback_action(name: &str) -> String {
 
 /// The callback name of an action in either port type's form (§3.19.4.5–.9, §3.21.4.2–.6).
 pub fn callback_name(action: &str) -> Option<&str> {
-    let name = action.strip_prefix(PORT).or_else(|| action.strip_prefix(CALLBACK_PORT))?;
+    let name = action
+        .strip_prefix(PORT)
+        .or_else(|| action.strip_prefix(CALLBACK_PORT))?;
     CALLBACKS.contains(&name).then_some(name)
 }
 
 /// The five callback operations of `IIpamOperationWithProgressCallback` (§3.21.4).
-pub const CALLBACKS: &[&str] =
-    &["StartProgressCallback", "AddSubTask", "SetSubTaskStatus", "SetCompletionPercentage", "SetOverallStatus"];
+pub const CALLBACKS: &[&str] = &[
+    "StartProgressCallback",
+    "AddSubTask",
+    "SetSubTaskStatus",
+    "SetCompletionPercentage",
+    "SetOverallStatus",
+];
 
 /// The types of the §7.1 schema derived (directly or not) from
 /// `IpamOperationWithProgressParameters` (§2.2.4.286), plus the base type itself.

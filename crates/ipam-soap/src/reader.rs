@@ -71,11 +71,18 @@ impl<'a, 'i> Ctx<'a, 'i> {
         for n in root.descendants().filter(Node::is_element) {
             if let Some(id) = n.attribute((ns::SER, "Id")) {
                 if ids.insert(id, n).is_some() {
-                    return Err(IpamException::invalid_parameter(format!("duplicate z:Id '{}'", clip(id))));
+                    return Err(IpamException::invalid_parameter(format!(
+                        "duplicate z:Id '{}'",
+                        clip(id)
+                    )));
                 }
             }
         }
-        Ok(Ctx { ids, limits, depth: 0 })
+        Ok(Ctx {
+            ids,
+            limits,
+            depth: 0,
+        })
     }
 
     /// Enters a typed value; fails past the depth limit (also ends `z:Ref` cycles).
@@ -105,7 +112,11 @@ impl<'a, 'i> Ctx<'a, 'i> {
                     .get(r)
                     .ok_or_else(|| invalid(path, r, "z:Ref names no element with that z:Id"))?;
                 if target.attribute((ns::SER, "Ref")).is_some() {
-                    return Err(invalid(path, r, "z:Ref names an element that is itself a reference"));
+                    return Err(invalid(
+                        path,
+                        r,
+                        "z:Ref names an element that is itself a reference",
+                    ));
                 }
                 Ok(target)
             }
@@ -114,23 +125,48 @@ impl<'a, 'i> Ctx<'a, 'i> {
 
     /// Member `local` of `parent` in namespace `ns_uri` (first match), after `z:Ref`
     /// resolution, as absent / nil / present.
-    pub fn member(&self, parent: Node<'a, 'i>, ns_uri: &str, local: &str, path: &str) -> DResult<Member<Node<'a, 'i>>> {
+    pub fn member(
+        &self,
+        parent: Node<'a, 'i>,
+        ns_uri: &str,
+        local: &str,
+        path: &str,
+    ) -> DResult<Member<Node<'a, 'i>>> {
         match child(parent, ns_uri, local) {
             None => Ok(Member::Absent),
             Some(n) => {
                 let n = self.deref(n, path)?;
-                if is_nil(n, path)? { Ok(Member::Nil) } else { Ok(Member::Present(n)) }
+                if is_nil(n, path)? {
+                    Ok(Member::Nil)
+                } else {
+                    Ok(Member::Present(n))
+                }
             }
         }
     }
 
     /// The text of a member, `None` when absent or nil.
-    pub fn text(&self, parent: Node<'a, 'i>, ns_uri: &str, local: &str, path: &str) -> DResult<Option<String>> {
-        Ok(self.member(parent, ns_uri, local, path)?.into_option().map(text_of))
+    pub fn text(
+        &self,
+        parent: Node<'a, 'i>,
+        ns_uri: &str,
+        local: &str,
+        path: &str,
+    ) -> DResult<Option<String>> {
+        Ok(self
+            .member(parent, ns_uri, local, path)?
+            .into_option()
+            .map(text_of))
     }
 
     /// A member parsed with `FromStr`; absent or nil give `None`.
-    pub fn parse<T>(&self, parent: Node<'a, 'i>, ns_uri: &str, local: &str, path: &str) -> DResult<Option<T>>
+    pub fn parse<T>(
+        &self,
+        parent: Node<'a, 'i>,
+        ns_uri: &str,
+        local: &str,
+        path: &str,
+    ) -> DResult<Option<T>>
     where
         T: FromStr,
         T::Err: std::fmt::Display,
@@ -138,16 +174,28 @@ impl<'a, 'i> Ctx<'a, 'i> {
         let p = format!("{path}/{local}");
         match self.text(parent, ns_uri, local, &p)? {
             None => Ok(None),
-            Some(t) => t.trim_matches(is_xml_space).parse::<T>().map(Some).map_err(|e| invalid(&p, &t, e)),
+            Some(t) => t
+                .trim_matches(is_xml_space)
+                .parse::<T>()
+                .map(Some)
+                .map_err(|e| invalid(&p, &t, e)),
         }
     }
 
     /// An `xsd:boolean` member; absent or nil give `None`.
-    pub fn boolean(&self, parent: Node<'a, 'i>, ns_uri: &str, local: &str, path: &str) -> DResult<Option<bool>> {
+    pub fn boolean(
+        &self,
+        parent: Node<'a, 'i>,
+        ns_uri: &str,
+        local: &str,
+        path: &str,
+    ) -> DResult<Option<bool>> {
         let p = format!("{path}/{local}");
         match self.text(parent, ns_uri, local, &p)? {
             None => Ok(None),
-            Some(t) => parse_bool(&t).map(Some).ok_or_else(|| invalid(&p, &t, "not an xsd:boolean")),
+            Some(t) => parse_bool(&t)
+                .map(Some)
+                .ok_or_else(|| invalid(&p, &t, "not an xsd:boolean")),
         }
     }
 
@@ -178,16 +226,28 @@ pub(crate) fn parse_bool(t: &str) -> Option<bool> {
 }
 
 /// First element child of `parent` with expanded name (`ns_uri`, `local`).
-pub(crate) fn child<'a, 'i>(parent: Node<'a, 'i>, ns_uri: &str, local: &str) -> Option<Node<'a, 'i>> {
-    parent.children().find(|c| c.is_element() && has_name(*c, ns_uri, local))
+pub(crate) fn child<'a, 'i>(
+    parent: Node<'a, 'i>,
+    ns_uri: &str,
+    local: &str,
+) -> Option<Node<'a, 'i>> {
+    parent
+        .children()
+        .find(|c| c.is_element() && has_name(*c, ns_uri, local))
 }
 
 /// Element children of `parent` with expanded name (`ns_uri`, `local`).
-pub(crate) fn children<'a, 'i>(parent: Node<'a, 'i>, ns_uri: &'a str, local: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a
+pub(crate) fn children<'a, 'i>(
+    parent: Node<'a, 'i>,
+    ns_uri: &'a str,
+    local: &'a str,
+) -> impl Iterator<Item = Node<'a, 'i>> + 'a
 where
     'i: 'a,
 {
-    parent.children().filter(move |c| c.is_element() && has_name(*c, ns_uri, local))
+    parent
+        .children()
+        .filter(move |c| c.is_element() && has_name(*c, ns_uri, local))
 }
 
 /// True when `n` is named (`ns_uri`, `local`); "" is no namespace.
@@ -226,14 +286,20 @@ pub(crate) fn resolve_qname(n: Node<'_, '_>, value: &str, path: &str) -> DResult
     }
     let uri = n.lookup_namespace_uri(prefix);
     match (prefix, uri) {
-        (Some(p), None) => Err(invalid(path, value, format!("the prefix '{}' is not declared", clip(p)))),
+        (Some(p), None) => Err(invalid(
+            path,
+            value,
+            format!("the prefix '{}' is not declared", clip(p)),
+        )),
         (_, uri) => Ok((uri.unwrap_or("").to_owned(), local.to_owned())),
     }
 }
 
 /// The `i:type` of `n` as (namespace URI, local name), if any.
 pub(crate) fn xsi_type(n: Node<'_, '_>, path: &str) -> DResult<Option<(String, String)>> {
-    n.attribute((ns::XSI, "type")).map(|v| resolve_qname(n, v, path)).transpose()
+    n.attribute((ns::XSI, "type"))
+        .map(|v| resolve_qname(n, v, path))
+        .transpose()
 }
 
 /// Checks that the `i:type` of `n`, if present, is one of `accepted` (all in `ns_uri`);
@@ -259,6 +325,10 @@ pub(crate) fn expect_type(
 pub(crate) fn type_error(path: &str, declared: &str, ns_uri: &str, local: &str) -> IpamException {
     IpamException::new(
         IpamExceptionId::IpamApiInvalidParameter,
-        format!("{path} is not of type {declared}: {{{}}}{}", clip(ns_uri), clip(local)),
+        format!(
+            "{path} is not of type {declared}: {{{}}}{}",
+            clip(ns_uri),
+            clip(local)
+        ),
     )
 }

@@ -22,7 +22,11 @@ const PREFIXES: &[(&str, &str)] = &[
 ];
 
 fn prefix(ns_uri: &str) -> &'static str {
-    PREFIXES.iter().find(|(_, u)| *u == ns_uri).map(|(p, _)| *p).expect("namespace with a declared prefix")
+    PREFIXES
+        .iter()
+        .find(|(_, u)| *u == ns_uri)
+        .map(|(p, _)| *p)
+        .expect("namespace with a declared prefix")
 }
 
 /// Writes one envelope.
@@ -37,7 +41,11 @@ pub(crate) struct Out {
 impl Out {
     /// Opens `s:Envelope` with every prefix declared.
     pub fn envelope() -> Self {
-        let mut out = Out { w: Writer::new(Vec::with_capacity(1024)), stack: Vec::new(), next_id: 1 };
+        let mut out = Out {
+            w: Writer::new(Vec::with_capacity(1024)),
+            stack: Vec::new(),
+            next_id: 1,
+        };
         let mut e = BytesStart::new("s:Envelope");
         for (p, u) in PREFIXES {
             e.push_attribute((format!("xmlns:{p}").as_str(), *u));
@@ -58,7 +66,11 @@ impl Out {
 
     /// The QName text for `i:type` of a type in `ns_uri`.
     pub fn type_qname(&self, ns_uri: &str, local: &str) -> String {
-        if ns_uri == self.default_ns() { local.to_owned() } else { format!("{}:{local}", prefix(ns_uri)) }
+        if ns_uri == self.default_ns() {
+            local.to_owned()
+        } else {
+            format!("{}:{local}", prefix(ns_uri))
+        }
     }
 
     /// A fresh `z:Id` value (`i1`, `i2`, …).
@@ -68,7 +80,14 @@ impl Out {
         id
     }
 
-    fn open(&mut self, ns_uri: &'static str, local: &str, attrs: &[(&str, &str)], as_default: bool, empty: bool) {
+    fn open(
+        &mut self,
+        ns_uri: &'static str,
+        local: &str,
+        attrs: &[(&str, &str)],
+        as_default: bool,
+        empty: bool,
+    ) {
         self.open_typed(ns_uri, local, None, attrs, as_default, empty);
     }
 
@@ -100,7 +119,11 @@ impl Out {
         }
         if let Some((type_ns, type_local)) = ty {
             // The QName is resolved inside the element, after its own xmlns declaration.
-            let q = if type_ns == default { type_local.to_owned() } else { format!("{}:{type_local}", prefix(type_ns)) };
+            let q = if type_ns == default {
+                type_local.to_owned()
+            } else {
+                format!("{}:{type_local}", prefix(type_ns))
+            };
             e.push_attribute(("i:type", q.as_str()));
         }
         if empty {
@@ -117,8 +140,22 @@ impl Out {
     }
 
     /// Opens an element with `i:type` naming (`type_ns`, `type_local`).
-    pub fn start_typed(&mut self, ns_uri: &'static str, local: &str, type_ns: &'static str, type_local: &str, attrs: &[(&str, &str)]) {
-        self.open_typed(ns_uri, local, Some((type_ns, type_local)), attrs, false, false);
+    pub fn start_typed(
+        &mut self,
+        ns_uri: &'static str,
+        local: &str,
+        type_ns: &'static str,
+        type_local: &str,
+        attrs: &[(&str, &str)],
+    ) {
+        self.open_typed(
+            ns_uri,
+            local,
+            Some((type_ns, type_local)),
+            attrs,
+            false,
+            false,
+        );
     }
 
     /// Opens an element declaring `ns_uri` as the default namespace inside it.
@@ -153,7 +190,13 @@ impl Out {
     }
 
     /// `<name attrs>text</name>`.
-    pub fn text_el_with(&mut self, ns_uri: &'static str, local: &str, attrs: &[(&str, &str)], text: &str) {
+    pub fn text_el_with(
+        &mut self,
+        ns_uri: &'static str,
+        local: &str,
+        attrs: &[(&str, &str)],
+        text: &str,
+    ) {
         self.start(ns_uri, local, attrs);
         self.text(text);
         self.end();

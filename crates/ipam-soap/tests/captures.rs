@@ -52,7 +52,10 @@ fn params(r: Request) -> IpamOperationWithProgressParameters {
 #[test]
 fn wcf_request_body_decodes() {
     let r = decode_init(include_str!("data/wcf-create-request-body.xml")).unwrap();
-    assert_eq!(params(r), expected_create("smoke-failover-1", Some(b"secret")));
+    assert_eq!(
+        params(r),
+        expected_create("smoke-failover-1", Some(b"secret"))
+    );
 }
 
 #[test]
@@ -68,23 +71,36 @@ fn every_captured_envelope_decodes_on_its_side() {
     let limits = Limits::default();
     for (dir, action, env) in ex {
         if dir == "C>S" {
-            let r = decode_request(env.as_bytes(), &limits).unwrap_or_else(|f| panic!("{action}: {f:?}"));
+            let r = decode_request(env.as_bytes(), &limits)
+                .unwrap_or_else(|f| panic!("{action}: {f:?}"));
             assert_eq!(r.action, action);
             assert!(r.message_id.as_deref().unwrap().starts_with("urn:uuid:"));
-            assert_eq!(r.reply_to.as_deref(), Some("http://www.w3.org/2005/08/addressing/anonymous"));
+            assert_eq!(
+                r.reply_to.as_deref(),
+                Some("http://www.w3.org/2005/08/addressing/anonymous")
+            );
             assert_eq!(r.to.as_deref(), Some("net.tcp://127.0.0.1:18950/"));
             match r.body {
                 RequestBody::InitializeOperationParameters(p) => {
                     let p = p.into_option().unwrap();
-                    assert_eq!(p.operation_id, Some(IpamAdminOperationId::CreateDhcpFailover));
+                    assert_eq!(
+                        p.operation_id,
+                        Some(IpamAdminOperationId::CreateDhcpFailover)
+                    );
                 }
-                RequestBody::StartOperationWithCallback => assert!(action.ends_with("StartOperationWithCallback")),
+                RequestBody::StartOperationWithCallback => {
+                    assert!(action.ends_with("StartOperationWithCallback"))
+                }
                 RequestBody::Keepalive => panic!("no keepalive captured"),
             }
         } else {
-            let m = decode_server_message(env.as_bytes(), &limits).unwrap_or_else(|f| panic!("{action}: {f:?}"));
+            let m = decode_server_message(env.as_bytes(), &limits)
+                .unwrap_or_else(|f| panic!("{action}: {f:?}"));
             match m {
-                ServerMessage::Response { action: a, relates_to } => {
+                ServerMessage::Response {
+                    action: a,
+                    relates_to,
+                } => {
                     assert_eq!(a, action);
                     assert!(relates_to.unwrap().starts_with("urn:uuid:"));
                 }
@@ -96,7 +112,8 @@ fn every_captured_envelope_decodes_on_its_side() {
                     let d = f.detail.unwrap();
                     assert!(matches!(
                         d.exception_id,
-                        IpamExceptionId::IpamApiFailedWithUniqueKeyViolation | IpamExceptionId::IpamApiDhcpScopeNotFoundInDB
+                        IpamExceptionId::IpamApiFailedWithUniqueKeyViolation
+                            | IpamExceptionId::IpamApiDhcpScopeNotFoundInDB
                     ));
                     assert!(d.message.contains("constraint"));
                     assert!(d.inner.is_none());
@@ -112,15 +129,30 @@ fn captured_callbacks_have_the_expected_content() {
     let events: Vec<ProgressEvent> = exchange()
         .into_iter()
         .filter(|(d, a, _)| d == "S>C" && !a.contains("Response") && !a.contains("fault"))
-        .map(|(_, _, env)| match decode_server_message(env.as_bytes(), &limits).unwrap() {
-            ServerMessage::Callback(e) => e,
-            other => panic!("{other:?}"),
-        })
+        .map(
+            |(_, _, env)| match decode_server_message(env.as_bytes(), &limits).unwrap() {
+                ServerMessage::Callback(e) => e,
+                other => panic!("{other:?}"),
+            },
+        )
         .collect();
-    assert_eq!(events[0], ProgressEvent::StartProgressCallback { is_non_deterministic: false });
-    assert_eq!(events[1], ProgressEvent::SetCompletionPercentage { completion_percentage: 100 });
+    assert_eq!(
+        events[0],
+        ProgressEvent::StartProgressCallback {
+            is_non_deterministic: false
+        }
+    );
+    assert_eq!(
+        events[1],
+        ProgressEvent::SetCompletionPercentage {
+            completion_percentage: 100
+        }
+    );
     assert_eq!(
         events[2],
-        ProgressEvent::SetOverallStatus { overall_status: OverallProgressStatus::CompletedWithSuccess, completion_status: None }
+        ProgressEvent::SetOverallStatus {
+            overall_status: OverallProgressStatus::CompletedWithSuccess,
+            completion_status: None
+        }
     );
 }

@@ -22,7 +22,10 @@ fn ip(name: &str, a: u32) -> String {
 }
 
 fn decoded(paramters: &str) -> Member<IpamOperationWithProgressParameters> {
-    match decode_init(&init(paramters)).unwrap_or_else(|f| panic!("{f:?}")).body {
+    match decode_init(&init(paramters))
+        .unwrap_or_else(|f| panic!("{f:?}"))
+        .body
+    {
         RequestBody::InitializeOperationParameters(m) => m,
         other => panic!("{other:?}"),
     }
@@ -36,7 +39,10 @@ fn present(paramters: &str) -> IpamOperationWithProgressParameters {
 }
 
 fn fault(paramters: &str) -> IpamException {
-    decode_init(&init(paramters)).unwrap_err().detail.expect("an IpamException detail")
+    decode_init(&init(paramters))
+        .unwrap_err()
+        .detail
+        .expect("an IpamException detail")
 }
 
 /// A failover written in reverse XSD order, with an unknown member thrown in.
@@ -55,7 +61,10 @@ fn failover_expected() -> DhcpFailover {
         auto_state_transition: false,
         mclt: TimeSpan(-(86400 * TICKS_PER_SECOND + 5_000_000)),
         mode: DhcpFailoverMode::HotStandby,
-        operation_tracker: Some(vec![DhcpFailoverOperations::FailoverCreate, DhcpFailoverOperations::FailoverDelete]),
+        operation_tracker: Some(vec![
+            DhcpFailoverOperations::FailoverCreate,
+            DhcpFailoverOperations::FailoverDelete,
+        ]),
         record_id: -7,
         relationship_name: Some("rel".into()),
         server1_ip: Some(Ipv4Addr::new(10, 0, 0, 1)),
@@ -82,7 +91,10 @@ fn with_scopes_reordered_members() {
         r#"<paramters i:type="DhcpFailoverWithScopesParameters"><ScopeIds><arr:long>9223372036854775807</arr:long><arr:long> -1 </arr:long></ScopeIds>{}<OperationId>AddDhcpFailoverScopes</OperationId></paramters>"#,
         failover_reordered("Failover")
     ));
-    assert_eq!(p.operation_id, Some(IpamAdminOperationId::AddDhcpFailoverScopes));
+    assert_eq!(
+        p.operation_id,
+        Some(IpamAdminOperationId::AddDhcpFailoverScopes)
+    );
     assert_eq!(
         p.derived,
         DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters {
@@ -95,26 +107,48 @@ fn with_scopes_reordered_members() {
 #[test]
 fn every_failover_type_decodes() {
     let f = failover_reordered("Failover");
-    let p = present(&format!(r#"<paramters i:type="DhcpFailoverParameters"><OperationId>EditDhcpFailover</OperationId>{f}</paramters>"#));
-    assert_eq!(p.derived, DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: Some(failover_expected()) }));
+    let p = present(&format!(
+        r#"<paramters i:type="DhcpFailoverParameters"><OperationId>EditDhcpFailover</OperationId>{f}</paramters>"#
+    ));
+    assert_eq!(
+        p.derived,
+        DerivedParameters::DhcpFailover(DhcpFailoverParameters {
+            failover: Some(failover_expected())
+        })
+    );
 
-    let p = present(r#"<paramters i:type="DhcpFailoverRemoveScopesParameters"><Force>true</Force><ScopeIds/></paramters>"#);
+    let p = present(
+        r#"<paramters i:type="DhcpFailoverRemoveScopesParameters"><Force>true</Force><ScopeIds/></paramters>"#,
+    );
     assert_eq!(p.operation_id, None);
     assert_eq!(
         p.derived,
-        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters { force: true, scope_ids: Some(vec![]) })
+        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters {
+            force: true,
+            scope_ids: Some(vec![])
+        })
     );
 
-    let p = present(&format!(r#"<paramters i:type="DhcpFailoverDeleteParameters">{f}</paramters>"#));
+    let p = present(&format!(
+        r#"<paramters i:type="DhcpFailoverDeleteParameters">{f}</paramters>"#
+    ));
     assert_eq!(
         p.derived,
-        DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters { failover: Some(failover_expected()), force: false })
+        DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters {
+            failover: Some(failover_expected()),
+            force: false
+        })
     );
 
-    let p = present(&format!(r#"<paramters i:type="ReplicateRelationParameters">{}</paramters>"#, failover_reordered("FailoverRelation")));
+    let p = present(&format!(
+        r#"<paramters i:type="ReplicateRelationParameters">{}</paramters>"#,
+        failover_reordered("FailoverRelation")
+    ));
     assert_eq!(
         p.derived,
-        DerivedParameters::ReplicateRelation(ReplicateRelationParameters { failover_relation: Some(failover_expected()) })
+        DerivedParameters::ReplicateRelation(ReplicateRelationParameters {
+            failover_relation: Some(failover_expected())
+        })
     );
 
     let server = format!(
@@ -134,7 +168,10 @@ fn every_failover_type_decodes() {
         })
     );
 
-    for (ty, op) in [("ResetConfigSyncStatusParameters", "ResetConfigSyncStatus"), ("ReplicateScopeParameters", "ReplicateScope")] {
+    for (ty, op) in [
+        ("ResetConfigSyncStatusParameters", "ResetConfigSyncStatus"),
+        ("ReplicateScopeParameters", "ReplicateScope"),
+    ] {
         let xml = format!(
             r#"<paramters i:type="{ty}"><OperationId>{op}</OperationId><Scopes><DhcpScope i:nil="true"/><DhcpScope i:type="DhcpScopeV4"><LeaseDuration>P8D</LeaseDuration><FailoverRelationshipName>rel</FailoverRelationshipName><FailoverConfigSyncStatus>OutOfSync</FailoverConfigSyncStatus>{}{}{}{}<Status>Deactivated</Status><ScopeName>lab</ScopeName><RecordId>42</RecordId><ParentDhcpServerRecordId>1</ParentDhcpServerRecordId><PrefixLength>24</PrefixLength></DhcpScope><DhcpScope><RecordId>43</RecordId></DhcpScope></Scopes></paramters>"#,
             ip("ScopeId", 10),
@@ -144,7 +181,9 @@ fn every_failover_type_decodes() {
         );
         let p = present(&xml);
         let scopes = match p.derived {
-            DerivedParameters::ResetConfigSyncStatus(s) | DerivedParameters::ReplicateScope(s) => s.scopes.unwrap(),
+            DerivedParameters::ResetConfigSyncStatus(s) | DerivedParameters::ReplicateScope(s) => {
+                s.scopes.unwrap()
+            }
             other => panic!("{other:?}"),
         };
         assert_eq!(scopes.len(), 3);
@@ -156,7 +195,10 @@ fn every_failover_type_decodes() {
         assert_eq!(s.start_address, Ipv4Addr::new(10, 0, 0, 1));
         assert_eq!(s.end_address, Ipv4Addr::new(10, 0, 0, 254));
         assert_eq!(s.status, DhcpScopeStatus::Inactive);
-        assert_eq!(s.failover_config_sync_status, DhcpFailoverConfigSyncStatus::OutOfSync);
+        assert_eq!(
+            s.failover_config_sync_status,
+            DhcpFailoverConfigSyncStatus::OutOfSync
+        );
         assert_eq!(s.failover_relationship_name.as_deref(), Some("rel"));
         assert_eq!(s.lease_duration, TimeSpan::from_secs(8 * 86400));
         assert_eq!(scopes[2].as_ref().unwrap().record_id, 43);
@@ -174,10 +216,20 @@ fn absent_and_nil_paramters_are_both_null_but_distinct() {
 
 #[test]
 fn nil_and_absent_members() {
-    let p = present(r#"<paramters i:type="DhcpFailoverWithScopesParameters"><Failover i:nil="true"/></paramters>"#);
-    assert_eq!(p.derived, DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters::default()));
+    let p = present(
+        r#"<paramters i:type="DhcpFailoverWithScopesParameters"><Failover i:nil="true"/></paramters>"#,
+    );
+    assert_eq!(
+        p.derived,
+        DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters::default())
+    );
     let p = present(r#"<paramters i:type="DhcpFailoverParameters"><Failover/></paramters>"#);
-    assert_eq!(p.derived, DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: Some(DhcpFailover::default()) }));
+    assert_eq!(
+        p.derived,
+        DerivedParameters::DhcpFailover(DhcpFailoverParameters {
+            failover: Some(DhcpFailover::default())
+        })
+    );
 }
 
 #[test]
@@ -192,18 +244,32 @@ fn prefixes_are_irrelevant_only_namespaces_count() {
         RequestBody::InitializeOperationParameters(m) => m.into_option().unwrap(),
         other => panic!("{other:?}"),
     };
-    assert_eq!(p.operation_id, Some(IpamAdminOperationId::RemoveDhcpFailoverScopes));
+    assert_eq!(
+        p.operation_id,
+        Some(IpamAdminOperationId::RemoveDhcpFailoverScopes)
+    );
     assert_eq!(
         p.derived,
-        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters { force: false, scope_ids: Some(vec![7]) })
+        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters {
+            force: false,
+            scope_ids: Some(vec![7])
+        })
     );
     // The default namespace resolves an unprefixed i:type; a wrong default namespace does not.
     let e = fault(r#"<paramters xmlns:o="urn:other" i:type="o:DhcpFailoverParameters"/>"#);
     assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
-    assert_eq!(e.message, "paramters is not of type IpamOperationWithProgressParameters: {urn:other}DhcpFailoverParameters");
+    assert_eq!(
+        e.message,
+        "paramters is not of type IpamOperationWithProgressParameters: {urn:other}DhcpFailoverParameters"
+    );
     // Elements in the wrong namespace are unknown members, hence ignored.
-    let p = present(r#"<paramters i:type="DhcpFailoverRemoveScopesParameters"><Force xmlns="urn:x">true</Force></paramters>"#);
-    assert_eq!(p.derived, DerivedParameters::DhcpFailoverRemoveScopes(Default::default()));
+    let p = present(
+        r#"<paramters i:type="DhcpFailoverRemoveScopesParameters"><Force xmlns="urn:x">true</Force></paramters>"#,
+    );
+    assert_eq!(
+        p.derived,
+        DerivedParameters::DhcpFailoverRemoveScopes(Default::default())
+    );
 }
 
 #[test]
@@ -220,50 +286,91 @@ fn z_ref_takes_the_content_of_the_referenced_element() {
             scope_ids: Some(vec![5]),
         })
     );
-    let e = fault(r#"<paramters i:type="DhcpFailoverParameters"><Failover z:Ref="nope"/></paramters>"#);
+    let e =
+        fault(r#"<paramters i:type="DhcpFailoverParameters"><Failover z:Ref="nope"/></paramters>"#);
     assert!(e.message.contains("z:Ref"), "{}", e.message);
 }
 
 #[test]
 fn z_ref_cycles_end_in_a_fault() {
-    let body = r#"<paramters i:type="DhcpFailoverParameters" z:Id="a"><Failover z:Ref="a"/></paramters>"#;
+    let body =
+        r#"<paramters i:type="DhcpFailoverParameters" z:Id="a"><Failover z:Ref="a"/></paramters>"#;
     // `Failover` takes the content (and the i:type) of `paramters`: not a DhcpFailover.
     let e = fault(body);
-    assert!(e.message.contains("is not of type DhcpFailover"), "{}", e.message);
+    assert!(
+        e.message.contains("is not of type DhcpFailover"),
+        "{}",
+        e.message
+    );
     // A reference to a reference is refused.
-    let e = fault(r#"<paramters i:type="DhcpFailoverParameters"><Failover z:Id="b" z:Ref="b"/></paramters>"#);
+    let e = fault(
+        r#"<paramters i:type="DhcpFailoverParameters"><Failover z:Id="b" z:Ref="b"/></paramters>"#,
+    );
     assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
 }
 
 #[test]
 fn other_derived_types_and_the_base_type() {
-    let p = present(r#"<paramters i:type="CreateDhcpScopeParameters"><OperationId>CreateDhcpScope</OperationId><Scope/></paramters>"#);
-    assert_eq!(p.derived, DerivedParameters::Other("CreateDhcpScopeParameters".into()));
+    let p = present(
+        r#"<paramters i:type="CreateDhcpScopeParameters"><OperationId>CreateDhcpScope</OperationId><Scope/></paramters>"#,
+    );
+    assert_eq!(
+        p.derived,
+        DerivedParameters::Other("CreateDhcpScopeParameters".into())
+    );
     let p = present(r#"<paramters><OperationId>ReplicateServer</OperationId></paramters>"#);
-    assert_eq!(p.derived, DerivedParameters::Other("IpamOperationWithProgressParameters".into()));
+    assert_eq!(
+        p.derived,
+        DerivedParameters::Other("IpamOperationWithProgressParameters".into())
+    );
 }
 
 #[test]
 fn wrong_types_are_not_of_type_faults() {
     for (ty, qname) in [
-        ("DhcpFailover", "{http://Microsoft.Windows.Ipam}DhcpFailover"),
-        ("NoSuchParameters", "{http://Microsoft.Windows.Ipam}NoSuchParameters"),
-        ("z:DhcpFailoverParameters", "{http://schemas.microsoft.com/2003/10/Serialization/}DhcpFailoverParameters"),
+        (
+            "DhcpFailover",
+            "{http://Microsoft.Windows.Ipam}DhcpFailover",
+        ),
+        (
+            "NoSuchParameters",
+            "{http://Microsoft.Windows.Ipam}NoSuchParameters",
+        ),
+        (
+            "z:DhcpFailoverParameters",
+            "{http://schemas.microsoft.com/2003/10/Serialization/}DhcpFailoverParameters",
+        ),
     ] {
         let e = fault(&format!(r#"<paramters i:type="{ty}"/>"#));
         assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
-        assert_eq!(e.message, format!("paramters is not of type IpamOperationWithProgressParameters: {qname}"));
+        assert_eq!(
+            e.message,
+            format!("paramters is not of type IpamOperationWithProgressParameters: {qname}")
+        );
     }
     let e = fault(r#"<paramters i:type="undeclared:X"/>"#);
-    assert!(e.message.contains("prefix 'undeclared' is not declared"), "{}", e.message);
-    let e = fault(r#"<paramters i:type="DhcpFailoverParameters"><Failover i:type="DhcpScope"/></paramters>"#);
-    assert_eq!(e.message, "paramters/Failover is not of type DhcpFailover: {http://Microsoft.Windows.Ipam}DhcpScope");
+    assert!(
+        e.message.contains("prefix 'undeclared' is not declared"),
+        "{}",
+        e.message
+    );
+    let e = fault(
+        r#"<paramters i:type="DhcpFailoverParameters"><Failover i:type="DhcpScope"/></paramters>"#,
+    );
+    assert_eq!(
+        e.message,
+        "paramters/Failover is not of type DhcpFailover: {http://Microsoft.Windows.Ipam}DhcpScope"
+    );
 }
 
 #[test]
 fn bad_values_name_path_and_value() {
     let cases = [
-        (r#"<paramters><OperationId>Bogus</OperationId></paramters>"#, "paramters/OperationId", "'Bogus'"),
+        (
+            r#"<paramters><OperationId>Bogus</OperationId></paramters>"#,
+            "paramters/OperationId",
+            "'Bogus'",
+        ),
         (
             r#"<paramters i:type="DhcpFailoverWithScopesParameters"><ScopeIds><arr:long>1</arr:long><arr:long>x1</arr:long></ScopeIds></paramters>"#,
             "paramters/ScopeIds/long[2]",
@@ -312,16 +419,32 @@ fn bad_values_name_path_and_value() {
     ];
     for (xml, path, needle) in cases {
         let e = fault(xml);
-        assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter, "{xml}");
-        assert!(e.message.contains(path) && e.message.contains(needle), "{xml}: {}", e.message);
+        assert_eq!(
+            e.exception_id,
+            IpamExceptionId::IpamApiInvalidParameter,
+            "{xml}"
+        );
+        assert!(
+            e.message.contains(path) && e.message.contains(needle),
+            "{xml}: {}",
+            e.message
+        );
     }
 }
 
 #[test]
 fn timespan_extremes_decode() {
-    for (text, ts) in [("-P10675199DT2H48M5.4775808S", TimeSpan::MIN), ("P10675199DT2H48M5.4775807S", TimeSpan::MAX), ("PT0S", TimeSpan::ZERO)] {
-        let p = present(&format!(r#"<paramters i:type="DhcpFailoverParameters"><Failover><MCLT>{text}</MCLT></Failover></paramters>"#));
-        let DerivedParameters::DhcpFailover(d) = p.derived else { panic!() };
+    for (text, ts) in [
+        ("-P10675199DT2H48M5.4775808S", TimeSpan::MIN),
+        ("P10675199DT2H48M5.4775807S", TimeSpan::MAX),
+        ("PT0S", TimeSpan::ZERO),
+    ] {
+        let p = present(&format!(
+            r#"<paramters i:type="DhcpFailoverParameters"><Failover><MCLT>{text}</MCLT></Failover></paramters>"#
+        ));
+        let DerivedParameters::DhcpFailover(d) = p.derived else {
+            panic!()
+        };
         assert_eq!(d.failover.unwrap().mclt, ts);
     }
 }

@@ -25,7 +25,10 @@ fn spec_example(section: &str, n: usize) -> String {
 fn keepalive_of_the_spec_is_recognised() {
     let r = req(&spec_example("2.2.2.2", 0)).unwrap();
     assert_eq!(r.body, RequestBody::Keepalive);
-    assert_eq!(r.action, "Microsoft.WindowsServerSolutions.Common.ProviderFramework.Keepalive");
+    assert_eq!(
+        r.action,
+        "Microsoft.WindowsServerSolutions.Common.ProviderFramework.Keepalive"
+    );
     let r = req(&encode_keepalive()).unwrap();
     assert_eq!(r.body, RequestBody::Keepalive);
 }
@@ -33,14 +36,29 @@ fn keepalive_of_the_spec_is_recognised() {
 #[test]
 fn spec_section_4_requests_are_action_not_supported_here() {
     // §4.1 and §4.2 are IIpamServer requests: not this port type.
-    for (section, action) in [("4.1", "GetCommonPropertyValue"), ("4.2", "SaveRange"), ("4.3", "InitializeEnumeration")] {
+    for (section, action) in [
+        ("4.1", "GetCommonPropertyValue"),
+        ("4.2", "SaveRange"),
+        ("4.3", "InitializeEnumeration"),
+    ] {
         let f = req(&spec_example(section, 0)).unwrap_err();
         assert_eq!(f.code, FaultCode::Sender);
-        assert_eq!(f.subcode, Some(QName::new("http://www.w3.org/2005/08/addressing", "ActionNotSupported")));
+        assert_eq!(
+            f.subcode,
+            Some(QName::new(
+                "http://www.w3.org/2005/08/addressing",
+                "ActionNotSupported"
+            ))
+        );
         assert!(f.problem_action.as_deref().unwrap().ends_with(action));
         assert_eq!(f.action, "http://www.w3.org/2005/08/addressing/fault");
         if section != "4.3" {
-            assert!(f.request_message_id.as_deref().unwrap().starts_with("urn:uuid:"));
+            assert!(
+                f.request_message_id
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("urn:uuid:")
+            );
         }
         let xml = encode_fault(&f, f.request_message_id.as_deref());
         match decode_server_message(xml.as_bytes(), &Limits::default()).unwrap() {
@@ -78,13 +96,25 @@ fn start_operation_and_reply() {
     );
     let reply = encode_initialize_response(Some("urn:uuid:2"));
     assert!(reply.contains("<a:RelatesTo>urn:uuid:2</a:RelatesTo>"));
-    assert!(reply.contains(r#"<InitializeOperationParametersResponse xmlns="http://Microsoft.Windows.Ipam"/>"#), "{reply}");
+    assert!(
+        reply.contains(
+            r#"<InitializeOperationParametersResponse xmlns="http://Microsoft.Windows.Ipam"/>"#
+        ),
+        "{reply}"
+    );
 }
 
 #[test]
 fn wrong_body_for_the_action_is_invalid_parameter() {
-    let f = req(&envelope(INIT, r#"<StartOperationWithCallback xmlns="http://Microsoft.Windows.Ipam"/>"#)).unwrap_err();
-    assert_eq!(f.detail.unwrap().exception_id, IpamExceptionId::IpamApiInvalidParameter);
+    let f = req(&envelope(
+        INIT,
+        r#"<StartOperationWithCallback xmlns="http://Microsoft.Windows.Ipam"/>"#,
+    ))
+    .unwrap_err();
+    assert_eq!(
+        f.detail.unwrap().exception_id,
+        IpamExceptionId::IpamApiInvalidParameter
+    );
     let f = req(&envelope(INIT, "")).unwrap_err();
     assert!(f.reason.contains("empty"));
 }
@@ -94,12 +124,24 @@ fn unknown_action_and_missing_action() {
     let f = req(&envelope("urn:nope", "")).unwrap_err();
     assert_eq!(f.subcode.as_ref().unwrap().local, "ActionNotSupported");
     assert_eq!(f.problem_action.as_deref(), Some("urn:nope"));
-    assert_eq!(f.request_message_id.as_deref(), Some("urn:uuid:00000000-0000-0000-0000-000000000001"));
+    assert_eq!(
+        f.request_message_id.as_deref(),
+        Some("urn:uuid:00000000-0000-0000-0000-000000000001")
+    );
     let xml = encode_fault(&f, f.request_message_id.as_deref());
-    assert!(xml.contains("<s:Value>a:ActionNotSupported</s:Value>"), "{xml}");
-    assert!(xml.contains("<a:ProblemAction><a:Action>urn:nope</a:Action></a:ProblemAction>"), "{xml}");
+    assert!(
+        xml.contains("<s:Value>a:ActionNotSupported</s:Value>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<a:ProblemAction><a:Action>urn:nope</a:Action></a:ProblemAction>"),
+        "{xml}"
+    );
 
-    let f = req(r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#).unwrap_err();
+    let f = req(
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#,
+    )
+    .unwrap_err();
     assert_eq!(f.subcode.unwrap().local, "MessageAddressingHeaderRequired");
 }
 
@@ -111,12 +153,18 @@ fn must_understand_headers() {
         )
     };
     for mu in ["1", "true", " true "] {
-        let f = req(&with_header(&format!(r#"<x:Security xmlns:x="urn:sec" s:mustUnderstand="{mu}"/>"#))).unwrap_err();
+        let f = req(&with_header(&format!(
+            r#"<x:Security xmlns:x="urn:sec" s:mustUnderstand="{mu}"/>"#
+        )))
+        .unwrap_err();
         assert_eq!(f.code, FaultCode::MustUnderstand);
         assert_eq!(f.not_understood, Some(QName::new("urn:sec", "Security")));
         assert_eq!(f.request_message_id.as_deref(), Some("m1"));
         let xml = encode_fault(&f, Some("m1"));
-        assert!(xml.contains(r#"<s:NotUnderstood qname="nu:Security" xmlns:nu="urn:sec"/>"#), "{xml}");
+        assert!(
+            xml.contains(r#"<s:NotUnderstood qname="nu:Security" xmlns:nu="urn:sec"/>"#),
+            "{xml}"
+        );
         assert!(xml.contains("<s:Value>s:MustUnderstand</s:Value>"));
         match decode_server_message(xml.as_bytes(), &Limits::default()).unwrap() {
             ServerMessage::Fault(back) => assert_eq!(back, f),
@@ -141,17 +189,32 @@ fn soap_11_is_a_version_mismatch() {
     let f = req(xml).unwrap_err();
     assert_eq!(f.code, FaultCode::VersionMismatch);
     let out = encode_fault(&f, None);
-    assert!(out.contains(r#"<s:Upgrade><s:SupportedEnvelope qname="s:Envelope"/></s:Upgrade>"#), "{out}");
+    assert!(
+        out.contains(r#"<s:Upgrade><s:SupportedEnvelope qname="s:Envelope"/></s:Upgrade>"#),
+        "{out}"
+    );
     assert!(out.contains("<s:Value>s:VersionMismatch</s:Value>"));
     // Not an envelope at all, or an envelope in no namespace.
-    assert_eq!(req("<Envelope/>").unwrap_err().code, FaultCode::VersionMismatch);
-    assert_eq!(req(r#"<x:Foo xmlns:x="urn:x"/>"#).unwrap_err().code, FaultCode::VersionMismatch);
+    assert_eq!(
+        req("<Envelope/>").unwrap_err().code,
+        FaultCode::VersionMismatch
+    );
+    assert_eq!(
+        req(r#"<x:Foo xmlns:x="urn:x"/>"#).unwrap_err().code,
+        FaultCode::VersionMismatch
+    );
 }
 
 #[test]
 fn ipam_faults_have_the_2_2_2_1_shape_and_decode_back() {
-    let e = IpamException::new(IpamExceptionId::IpamApiDhcpFailoverFailedToAddInIpamDatabase, "could not add <rel> & co")
-        .with_inner(IpamException::new(IpamExceptionId::IpamApiFailedWithUniqueKeyViolation, "duplicate\r\nname"));
+    let e = IpamException::new(
+        IpamExceptionId::IpamApiDhcpFailoverFailedToAddInIpamDatabase,
+        "could not add <rel> & co",
+    )
+    .with_inner(IpamException::new(
+        IpamExceptionId::IpamApiFailedWithUniqueKeyViolation,
+        "duplicate\r\nname",
+    ));
     let f = Fault::from(e.clone());
     let xml = encode_fault(&f, Some("urn:uuid:9"));
     for needle in [
@@ -181,7 +244,10 @@ fn ipam_faults_have_the_2_2_2_1_shape_and_decode_back() {
 fn inner_exception_reference_cycles_end_in_a_fault() {
     let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><s:Header><a:Action>http://www.w3.org/2005/08/addressing/soap/fault</a:Action></s:Header><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value></s:Code><s:Reason><s:Text xml:lang="en-US">x</s:Text></s:Reason><s:Detail><IpamException xmlns="http://schemas.datacontract.org/2004/07/Microsoft.Windows.Ipam" xmlns:z="http://schemas.microsoft.com/2003/10/Serialization/" z:Id="e"><InnerIpamException xmlns="" z:Ref="e"/></IpamException></s:Detail></s:Fault></s:Body></s:Envelope>"#;
     let f = decode_server_message(xml.as_bytes(), &Limits::default()).unwrap_err();
-    assert_eq!(f.detail.unwrap().exception_id, IpamExceptionId::IpamClientMessageSizeExceeded);
+    assert_eq!(
+        f.detail.unwrap().exception_id,
+        IpamExceptionId::IpamClientMessageSizeExceeded
+    );
 }
 
 #[test]
@@ -191,7 +257,10 @@ fn spec_fault_sample_decodes() {
     match decode_server_message(xml.as_bytes(), &Limits::default()).unwrap() {
         ServerMessage::Fault(f) => {
             assert_eq!(f.code, FaultCode::Sender);
-            assert_eq!(f.reason, "The creator of this fault did not specify a Reason.");
+            assert_eq!(
+                f.reason,
+                "The creator of this fault did not specify a Reason."
+            );
             assert_eq!(f.detail, None);
         }
         other => panic!("{other:?}"),

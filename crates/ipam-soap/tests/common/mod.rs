@@ -36,7 +36,8 @@ pub fn envelope(action: &str, body: &str) -> String {
     )
 }
 
-pub const INIT: &str = "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/InitializeOperationParameters";
+pub const INIT: &str =
+    "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/InitializeOperationParameters";
 
 /// Decodes an InitializeOperationParameters body with default limits.
 pub fn decode_init(body: &str) -> Result<Request, Fault> {
