@@ -29,6 +29,7 @@ pub struct Request {
 
 /// The operation a request invokes.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per message, moved once
 pub enum RequestBody {
     /// `InitializeOperationParameters` (§3.19.4.3) with its `paramters` member: absent and
     /// `i:nil` are both NULL to the engine (`Member::into_option`).

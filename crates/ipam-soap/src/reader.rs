@@ -69,8 +69,10 @@ impl<'a, 'i> Ctx<'a, 'i> {
     pub fn new(root: Node<'a, 'i>, limits: &'a Limits) -> DResult<Self> {
         let mut ids = HashMap::new();
         for n in root.descendants().filter(Node::is_element) {
-            if let Some(id) = n.attribute((ns::SER, "Id")) {
-                if ids.insert(id, n).is_some() {
+            if let Some(id) = n.attribute((ns::SER, "Id"))
+                && ids.insert(id, n).is_some()
+            {
+                {
                     return Err(IpamException::invalid_parameter(format!(
                         "duplicate z:Id '{}'",
                         clip(id)

@@ -1,4 +1,5 @@
 //! The captured WCF (Mono) exchange and request bodies decode as expected.
+#![allow(clippy::result_large_err)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Hand-written InitializeOperationParameters envelopes for every failover parameter type:
+#![allow(clippy::result_large_err)]
 //! renamed prefixes, reordered members, nil versus absent, z:Ref, type and value errors.
 
 mod common;

@@ -1,4 +1,5 @@
 //! Envelope handling: actions, Keepalive, mustUnderstand, SOAP 1.1, the spec's examples.
+#![allow(clippy::result_large_err)]
 
 mod common;
 

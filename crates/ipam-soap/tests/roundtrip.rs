@@ -1,4 +1,5 @@
 //! decode(encode(x)) == x for every type the codec writes: all parameter types, every
+#![allow(clippy::result_large_err)]
 //! callback, faults with nested exceptions.
 
 use std::net::Ipv4Addr;
