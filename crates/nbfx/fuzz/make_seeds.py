@@ -12,7 +12,7 @@ os.makedirs(out, exist_ok=True)
 def frame(payloads):
     return b"".join(struct.pack("<H", len(p)) + p for p in payloads)
 
-vectors = open(os.path.join(tests, "spec_vectors.rs")).read()
+vectors = open(os.path.join(tests, "spec_vectors", "mod.rs")).read()
 for name, body in re.findall(r"\(\s*\"(\w+)\",\s*&\[([^\]]*)\]", vectors):
     doc = bytes(int(x, 16) for x in re.findall(r"0x([0-9A-Fa-f]{2})", body))
     open(os.path.join(out, f"spec-{name}"), "wb").write(frame([b"\x00" + doc]))

@@ -29,7 +29,7 @@ impl Dictionary for StaticDictionary {
 
 /// The string for an even MC-NBFS §2.1 id.
 pub fn static_string(id: u32) -> Option<&'static str> {
-    if id % 2 != 0 {
+    if !id.is_multiple_of(2) {
         return None;
     }
     STATIC_DICTIONARY.get((id / 2) as usize).copied()
@@ -127,7 +127,7 @@ impl SessionDictionary {
 
 impl Dictionary for SessionDictionary {
     fn lookup(&self, id: u32) -> Option<&str> {
-        if id % 2 == 0 {
+        if id.is_multiple_of(2) {
             static_string(id)
         } else {
             self.strings.get((id >> 1) as usize).map(String::as_str)

@@ -52,10 +52,10 @@ impl Decoder<'_> {
                     self.charge(s.len() + 7)?;
                     self.events.push(XmlEvent::Comment(s));
                 }
-                rt::ARRAY => self.array(offset)?,
+                rt::ARRAY => self.array()?,
                 rt::SHORT_ELEMENT..=rt::PREFIX_ELEMENT_Z => {
                     let (start, attrs) = self.element(record)?;
-                    self.open(offset)?;
+                    self.open()?;
                     self.events.push(start);
                     self.events.extend(attrs);
                 }
@@ -101,7 +101,7 @@ impl Decoder<'_> {
         Ok(())
     }
 
-    fn open(&mut self, _offset: usize) -> Result<(), Error> {
+    fn open(&mut self) -> Result<(), Error> {
         if self.depth >= self.limits.max_depth {
             return Err(Error::LimitExceeded {
                 limit: "max_depth",
@@ -147,7 +147,7 @@ impl Decoder<'_> {
         self.check_string_len(len)?;
         let offset = self.cur.offset();
         let bytes = self.cur.take(len)?;
-        if len % 2 != 0 {
+        if !len.is_multiple_of(2) {
             return Err(Error::InvalidUtf16 { offset });
         }
         let units = bytes
@@ -479,7 +479,7 @@ impl Decoder<'_> {
     /// Array (MC-NBFX §2.3.3): an element record, an EndElement, a
     /// `*TextWithEndElement` record type, a MultiByteInt31 count and packed
     /// values; expanded into one element per value.
-    fn array(&mut self, offset: usize) -> Result<(), Error> {
+    fn array(&mut self) -> Result<(), Error> {
         let e_off = self.cur.offset();
         let record = self.cur.u8()?;
         if !(rt::SHORT_ELEMENT..=rt::PREFIX_ELEMENT_Z).contains(&record) {
@@ -545,7 +545,6 @@ impl Decoder<'_> {
         // values up front, before expanding.
         let per_item = template_cost + 48 + 2 * EVENT_OVERHEAD;
         self.charge(per_item.saturating_mul(count))?;
-        let _ = offset;
         for _ in 0..count {
             let v_off = self.cur.offset();
             let value = self.scalar_text(vt & !1, vt, v_off)?;

@@ -428,7 +428,7 @@ mod tests {
     fn dates() {
         assert_eq!(DateTime(0).to_string(), "0001-01-01T00:00:00");
         assert_eq!(
-            DateTime(DateTime::MAX_TICKS - 1 | 1 << 62).to_string(),
+            DateTime((DateTime::MAX_TICKS - 1) | (1 << 62)).to_string(),
             "9999-12-31T23:59:59.9999999Z"
         );
         // 2000-03-01 = 730179 days after 0001-01-01
