@@ -1,0 +1,231 @@
+//! CreateDhcpFailoverDelegate (§3.19.4.4.1.23).
+
+use std::collections::HashMap;
+
+use ipam_model::validate::{validate_dhcp_failover, validate_failover_partners};
+use ipam_model::*;
+use ipam_store::Db;
+
+use super::{entity, formatter, offending_scopes, scope_ids};
+use crate::faults::{OpError, Violation, op_fault, rejected};
+use crate::progress::{SubTaskKind, Tracker};
+use crate::{Engine, MAX_RELATIONSHIPS_PER_SERVER, OperationResult};
+
+/// Checks `ids` against a relationship between `s1` and `s2` (`this`, when it exists
+/// already): every scope exists, sits on a partner, and is in no other relationship.
+/// Returns the violations and the ids not yet linked to `this`.
+pub(super) async fn check_scopes(
+    db: &mut Db<'_>,
+    ids: &[RecordId],
+    s1: RecordId,
+    s2: RecordId,
+    this: Option<RecordId>,
+) -> Result<(Vec<Violation>, Vec<RecordId>), OpError> {
+    let mut v = Vec::new();
+    let scopes: HashMap<RecordId, DhcpScopeV4> = db
+        .get_scopes(ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.record_id, s))
+        .collect();
+    let missing: Vec<RecordId> = ids
+        .iter()
+        .copied()
+        .filter(|id| !scopes.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        v.push(Violation::ScopesNotFound(missing));
+    }
+    let links: HashMap<RecordId, RecordId> = db.links_of_scopes(ids).await?.into_iter().collect();
+    let mut names: HashMap<RecordId, String> = HashMap::new();
+    let mut to_link = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Some(scope) = scopes.get(id) else {
+            continue;
+        };
+        let server = scope.parent_dhcp_server_record_id;
+        if server != s1 && server != s2 {
+            v.push(Violation::ScopeNotOnPartners {
+                scope: *id,
+                subnet: scope.scope_id.to_string(),
+                server,
+                server1: s1,
+                server2: s2,
+            });
+        }
+        match links.get(id) {
+            Some(rel) if Some(*rel) == this => {} // already linked here: no second link
+            Some(rel) => {
+                let name = match names.get(rel) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = db
+                            .get_failover(*rel)
+                            .await?
+                            .and_then(|f| f.relationship_name)
+                            .unwrap_or_default();
+                        names.insert(*rel, n.clone());
+                        n
+                    }
+                };
+                v.push(Violation::ScopeInOtherRelationship {
+                    scope: *id,
+                    subnet: scope.scope_id.to_string(),
+                    relation: *rel,
+                    relation_name: name,
+                });
+            }
+            None => to_link.push(*id),
+        }
+    }
+    Ok((v, to_link))
+}
+
+/// The whole create, inside one transaction: checks against the stored data (every
+/// violation is collected), the relation row, then one link per distinct scope id.
+async fn create_in_tx(
+    db: &mut Db<'_>,
+    f: DhcpFailover,
+    ids: Vec<RecordId>,
+) -> Result<DhcpFailover, OpError> {
+    let (s1, s2) = (f.server1_record_id, f.server2_record_id);
+    let name = f.relationship_name.clone().unwrap_or_default();
+    db.lock_servers(&[s1, s2]).await?;
+    let mut v = Vec::new();
+    for (field, id) in [("Server1RecordId", s1), ("Server2RecordId", s2)] {
+        match db.get_server(id).await? {
+            None => v.push(Violation::ServerNotFound { field, id }),
+            Some(server) => {
+                let count = db.count_failovers_by_server(id).await?;
+                if count >= MAX_RELATIONSHIPS_PER_SERVER {
+                    v.push(Violation::ServerRelationshipLimit {
+                        server: id,
+                        name: server.name,
+                        count,
+                    });
+                }
+            }
+        }
+    }
+    if let Some(existing) = db.failovers_by_server(s1).await?.into_iter().find(|e| {
+        e.relationship_name.as_deref() == Some(name.as_str())
+            && e.server1_record_id == s1
+            && e.server2_record_id == s2
+    }) {
+        v.push(Violation::DuplicateRelationship {
+            name: name.clone(),
+            server1: s1,
+            server2: s2,
+            existing: existing.record_id,
+        });
+    }
+    let (scope_violations, to_link) = check_scopes(db, &ids, s1, s2, None).await?;
+    v.extend(scope_violations);
+    if !v.is_empty() {
+        return Err(OpError::Rejected(v));
+    }
+    // Step 3: the relation row, every field from Failover; the store assigns RecordId.
+    let id = db.insert_failover(&f).await?;
+    // Step 4: one link per distinct scope id (none exists yet for a new relationship).
+    db.link_scopes_bulk(id, &to_link).await?;
+    db.get_failover(id)
+        .await?
+        .ok_or(OpError::Rejected(vec![Violation::FailoverNotFound(id)]))
+}
+
+pub(super) async fn create(
+    engine: &Engine,
+    p: &DhcpFailoverWithScopesParameters,
+    t: &mut Tracker<'_>,
+) -> Result<OperationResult, IpamException> {
+    let validate = t.add(
+        SubTaskKind::Validate,
+        "Validate the failover relationship".into(),
+        p.failover.as_ref().and_then(formatter),
+    );
+    let fail = |t: &mut Tracker<'_>, e: IpamException| {
+        t.set(validate, SubTaskStatus::CompletedWithError, None, Some(&e));
+        Err(e)
+    };
+    // Step 2.
+    let Some(failover) = p.failover.clone() else {
+        return fail(
+            t,
+            crate::faults::invalid("DhcpFailoverWithScopesParameters.Failover is NULL"),
+        );
+    };
+    let ids = match scope_ids("DhcpFailoverWithScopesParameters", p.scope_ids.as_ref()) {
+        Ok(ids) => ids,
+        Err(e) => return fail(t, e),
+    };
+    // ValidateDhcpFailover (§3.1.4.16) and the partners.
+    let mut v = validate_dhcp_failover(&failover);
+    v.extend(validate_failover_partners(&failover));
+    if !v.is_empty() {
+        return fail(t, rejected(&[Violation::Invalid(v)]));
+    }
+    t.set(validate, SubTaskStatus::InProgress, None, None);
+    t.percent(10);
+    let name = failover.relationship_name.clone().unwrap_or_default();
+    let write = t.add(
+        SubTaskKind::Relationship,
+        format!(
+            "Add failover relationship '{name}' and {} scope link(s) to the IPAM database",
+            ids.len()
+        ),
+        formatter(&failover),
+    );
+    let result = engine
+        .store()
+        .write(move |mut db| Box::pin(async move { create_in_tx(&mut db, failover, ids).await }))
+        .await;
+    match result {
+        Ok(created) => {
+            t.set(validate, SubTaskStatus::CompletedWithSuccess, None, None);
+            t.set(
+                write,
+                SubTaskStatus::CompletedWithSuccess,
+                Some(format!("RecordId {}", created.record_id)),
+                None,
+            );
+            let mut ret = created.clone();
+            ret.shared_secret = None;
+            Ok(OperationResult {
+                operation_id: IpamAdminOperationId::CreateDhcpFailover,
+                record_id: Some(created.record_id),
+                completion: DhcpMsmOverallCompletionStatus {
+                    entity_status: vec![entity(
+                        IpamObjectType::DHCPFailover,
+                        EntityOperationType::Add,
+                        created.record_id,
+                    )],
+                    return_object: Some(ret),
+                    ..Default::default()
+                },
+            })
+        }
+        Err(OpError::Rejected(v)) => {
+            let e = rejected(&v);
+            let detail = (!offending_scopes(&v).is_empty())
+                .then(|| "see the exception for each scope".to_owned());
+            t.set(
+                validate,
+                SubTaskStatus::CompletedWithError,
+                detail,
+                Some(&e),
+            );
+            t.set(write, SubTaskStatus::NotRun, None, None);
+            Err(e)
+        }
+        Err(e) => {
+            let e = op_fault(
+                IpamExceptionId::IpamApiDhcpFailoverFailedToAddInIpamDatabase,
+                &format!("cannot create failover relationship '{name}'"),
+                e,
+            );
+            t.set(validate, SubTaskStatus::CompletedWithSuccess, None, None);
+            t.set(write, SubTaskStatus::CompletedWithError, None, Some(&e));
+            Err(e)
+        }
+    }
+}
