@@ -30,7 +30,12 @@ pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("ipamd.db").display());
     let store = Store::open(&url).await.expect("open sqlite store");
-    TestStore { store, engine: "sqlite", url, _dir: Some(dir) }
+    TestStore {
+        store,
+        engine: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A fresh PostgreSQL database on the test cluster, if one is configured.
@@ -42,8 +47,14 @@ pub async fn postgres() -> Option<TestStore> {
         eprintln!("note: IPAMD_TEST_POSTGRES_URL is not set; PostgreSQL is skipped");
         return None;
     };
-    let name = format!("ipamd_t{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test PostgreSQL");
+    let name = format!(
+        "ipamd_t{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
@@ -51,10 +62,18 @@ pub async fn postgres() -> Option<TestStore> {
     conn.close().await.ok();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
     let url = format!("{base}/{name}");
-    let store = Store::open_with(StoreOptions { max_connections: 16, ..StoreOptions::new(&url) })
-        .await
-        .expect("open postgres store");
-    Some(TestStore { store, engine: "postgres", url, _dir: None })
+    let store = Store::open_with(StoreOptions {
+        max_connections: 16,
+        ..StoreOptions::new(&url)
+    })
+    .await
+    .expect("open postgres store");
+    Some(TestStore {
+        store,
+        engine: "postgres",
+        url,
+        _dir: None,
+    })
 }
 
 /// Every engine available to this test run: SQLite, then PostgreSQL if configured.
@@ -73,17 +92,17 @@ macro_rules! each_store {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn run($ts: $crate::TestStore) $body
+            async fn each_store_body($ts: $crate::TestStore) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                run($crate::sqlite().await).await;
+                each_store_body($crate::sqlite().await).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
                 if let Some(ts) = $crate::postgres().await {
-                    run(ts).await;
+                    each_store_body(ts).await;
                 }
             }
         }
@@ -92,7 +111,11 @@ macro_rules! each_store {
 
 /// A server to register, `dhcpN.test` at 10.0.0.N.
 pub fn server(n: u8) -> NewDhcpServer {
-    NewDhcpServer { name: format!("dhcp{n}.test"), address: Ipv4Addr::new(10, 0, 0, n), description: None }
+    NewDhcpServer {
+        name: format!("dhcp{n}.test"),
+        address: Ipv4Addr::new(10, 0, 0, n),
+        description: None,
+    }
 }
 
 /// Scope `10.<net>.0.0/24` on `server`.
@@ -137,4 +160,16 @@ pub fn failover(name: &str, s1: RecordId, s2: RecordId) -> DhcpFailover {
 /// Row counts (servers, scopes, relationships, links).
 pub async fn counts(store: &Store) -> [i64; 4] {
     store.conn().await.unwrap().db().counts().await.unwrap()
+}
+
+/// Runs raw SQL statements on the store at `url` (test set-up such as fault-injecting
+/// triggers), outside the store's API.
+pub async fn execute(url: &str, statements: &[&str]) {
+    sqlx::any::install_default_drivers();
+    let (_, url) = ipam_store::normalize_url(url).expect("url");
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    for s in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string())).execute(&mut conn).await.expect("statement");
+    }
+    conn.close().await.ok();
 }
