@@ -10,34 +10,59 @@ use ipam_testkit::counts;
 use proptest::prelude::*;
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn delete(rel: RecordId) -> IpamOperationWithProgressParameters {
     params(
         IpamAdminOperationId::DeleteDhcpFailover,
         DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters {
-            failover: Some(DhcpFailover { record_id: rel, ..Default::default() }),
+            failover: Some(DhcpFailover {
+                record_id: rel,
+                ..Default::default()
+            }),
             force: false,
         }),
     )
 }
 
 fn arb_failover() -> impl Strategy<Value = Option<DhcpFailover>> {
-    let mode = prop_oneof![Just(DhcpFailoverMode::None), Just(DhcpFailoverMode::LoadBalance), Just(DhcpFailoverMode::HotStandby)];
-    let name = prop_oneof![Just(None), "\\PC{0,20}".prop_map(Some), Just(Some("x".repeat(300)))];
-    prop::option::weighted(0.9, (name, mode, 0u32..200, -2i64..8, -2i64..8, any::<i64>(), any::<bool>()).prop_map(
-        |(name, mode, pct, s1, s2, mclt, secret)| DhcpFailover {
-            relationship_name: name,
+    let mode = prop_oneof![
+        Just(DhcpFailoverMode::None),
+        Just(DhcpFailoverMode::LoadBalance),
+        Just(DhcpFailoverMode::HotStandby)
+    ];
+    let name = prop_oneof![
+        Just(None),
+        "\\PC{0,20}".prop_map(Some),
+        Just(Some("x".repeat(300)))
+    ];
+    prop::option::weighted(
+        0.9,
+        (
+            name,
             mode,
-            server1_percentage: pct,
-            server1_record_id: s1,
-            server2_record_id: s2,
-            mclt: TimeSpan(mclt),
-            shared_secret: secret.then(|| vec![1, 2, 3]),
-            ..Default::default()
-        },
-    ))
+            0u32..200,
+            -2i64..8,
+            -2i64..8,
+            any::<i64>(),
+            any::<bool>(),
+        )
+            .prop_map(|(name, mode, pct, s1, s2, mclt, secret)| DhcpFailover {
+                relationship_name: name,
+                mode,
+                server1_percentage: pct,
+                server1_record_id: s1,
+                server2_record_id: s2,
+                mclt: TimeSpan(mclt),
+                shared_secret: secret.then(|| vec![1, 2, 3]),
+                ..Default::default()
+            }),
+    )
 }
 
 proptest! {

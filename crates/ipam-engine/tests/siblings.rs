@@ -8,31 +8,64 @@ use ipam_engine::{CollectingSink, Engine, RunOptions, SessionState};
 use ipam_model::*;
 use ipam_testkit::{counts, each_store, failover};
 
-async fn created(engine: &Engine, name: &str, s1: RecordId, s2: RecordId, scopes: Vec<RecordId>) -> RecordId {
-    run(engine, &create(Some(failover(name, s1, s2)), Some(scopes))).await.0.unwrap().record_id.unwrap()
+async fn created(
+    engine: &Engine,
+    name: &str,
+    s1: RecordId,
+    s2: RecordId,
+    scopes: Vec<RecordId>,
+) -> RecordId {
+    run(engine, &create(Some(failover(name, s1, s2)), Some(scopes)))
+        .await
+        .0
+        .unwrap()
+        .record_id
+        .unwrap()
 }
 
-fn with_scopes(op: IpamAdminOperationId, rel: RecordId, ids: Option<Vec<RecordId>>) -> IpamOperationWithProgressParameters {
-    let f = DhcpFailover { record_id: rel, ..Default::default() };
-    params(op, DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters { failover: Some(f), scope_ids: ids }))
+fn with_scopes(
+    op: IpamAdminOperationId,
+    rel: RecordId,
+    ids: Option<Vec<RecordId>>,
+) -> IpamOperationWithProgressParameters {
+    let f = DhcpFailover {
+        record_id: rel,
+        ..Default::default()
+    };
+    params(
+        op,
+        DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters {
+            failover: Some(f),
+            scope_ids: ids,
+        }),
+    )
 }
 
 fn remove(ids: Option<Vec<RecordId>>) -> IpamOperationWithProgressParameters {
     params(
         IpamAdminOperationId::RemoveDhcpFailoverScopes,
-        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters { force: false, scope_ids: ids }),
+        DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters {
+            force: false,
+            scope_ids: ids,
+        }),
     )
 }
 
 fn edit(f: DhcpFailover) -> IpamOperationWithProgressParameters {
-    params(IpamAdminOperationId::EditDhcpFailover, DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: Some(f) }))
+    params(
+        IpamAdminOperationId::EditDhcpFailover,
+        DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: Some(f) }),
+    )
 }
 
 fn delete(rel: RecordId) -> IpamOperationWithProgressParameters {
     params(
         IpamAdminOperationId::DeleteDhcpFailover,
         DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters {
-            failover: Some(DhcpFailover { record_id: rel, ..Default::default() }),
+            failover: Some(DhcpFailover {
+                record_id: rel,
+                ..Default::default()
+            }),
             force: false,
         }),
     )
@@ -68,9 +101,19 @@ each_store!(edit_copies_only_modified_properties, |ts| {
     change.modified_properties = Some(vec!["Server1Percentage".into(), "MCLT".into()]);
     let (r, sink) = run(&engine, &edit(change)).await;
     assert_eq!(r.unwrap().record_id, Some(rel));
-    assert_eq!(overall(&sink).0, OverallProgressStatus::CompletedWithSuccess);
+    assert_eq!(
+        overall(&sink).0,
+        OverallProgressStatus::CompletedWithSuccess
+    );
     let got = engine.failover(rel).await.unwrap();
-    assert_eq!((got.server1_percentage, got.mclt, got.relationship_name.as_deref()), (70, TimeSpan::from_secs(7200), Some("hq")));
+    assert_eq!(
+        (
+            got.server1_percentage,
+            got.mclt,
+            got.relationship_name.as_deref()
+        ),
+        (70, TimeSpan::from_secs(7200), Some("hq"))
+    );
 });
 
 each_store!(edit_with_no_modified_properties_changes_nothing, |ts| {
@@ -90,7 +133,10 @@ each_store!(edit_faults_precisely, |ts| {
     let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0]]).await;
     created(&engine, "taken", s[0], s[1], vec![sc[0][1]]).await;
     let before = engine.failover(rel).await.unwrap();
-    let p = params(IpamAdminOperationId::EditDhcpFailover, DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: None }));
+    let p = params(
+        IpamAdminOperationId::EditDhcpFailover,
+        DerivedParameters::DhcpFailover(DhcpFailoverParameters { failover: None }),
+    );
     let (r, sink) = run(&engine, &p).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiInvalidParameter);
     let mut missing = failover("x", s[0], s[1]);
@@ -98,7 +144,10 @@ each_store!(edit_faults_precisely, |ts| {
     missing.modified_properties = Some(vec!["Mode".into()]);
     let (r, sink) = run(&engine, &edit(missing)).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiObjectNotFoundInDatabase);
-    for (prop, value) in [("Server1RecordId", "cannot be changed"), ("Bogus", "is not a property")] {
+    for (prop, value) in [
+        ("Server1RecordId", "cannot be changed"),
+        ("Bogus", "is not a property"),
+    ] {
         let mut f = failover("hq", s[0], s[1]);
         f.record_id = rel;
         f.modified_properties = Some(vec![prop.into()]);
@@ -116,7 +165,11 @@ each_store!(edit_faults_precisely, |ts| {
     f.record_id = rel;
     f.modified_properties = Some(vec!["RelationshipName".into()]);
     let (r, sink) = run(&engine, &edit(f)).await;
-    assert_failed_with(&sink, &r, IpamExceptionId::IpamApiFailedWithUniqueKeyViolation);
+    assert_failed_with(
+        &sink,
+        &r,
+        IpamExceptionId::IpamApiFailedWithUniqueKeyViolation,
+    );
     assert_eq!(engine.failover(rel).await.unwrap(), before);
 });
 
@@ -128,14 +181,39 @@ each_store!(add_scopes_links_new_scopes_and_reports_each, |ts| {
     let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0]]).await;
     let sink = CollectingSink::default();
     let done = engine
-        .run(&with_scopes(IpamAdminOperationId::AddDhcpFailoverScopes, rel, Some(vec![sc[0][0], sc[0][1], sc[1][2]])), RunOptions::default(), &sink)
+        .run(
+            &with_scopes(
+                IpamAdminOperationId::AddDhcpFailoverScopes,
+                rel,
+                Some(vec![sc[0][0], sc[0][1], sc[1][2]]),
+            ),
+            RunOptions::default(),
+            &sink,
+        )
         .await
         .unwrap();
-    assert_eq!(done.completion.return_object.unwrap().record_id, rel, "the updated Failover is returned");
+    assert_eq!(
+        done.completion.return_object.unwrap().record_id,
+        rel,
+        "the updated Failover is returned"
+    );
     let names = sink.names();
-    assert_eq!(names.iter().filter(|n| **n == "AddSubTask").count(), 3, "one sub-task per scope: {names:?}");
-    assert_eq!(names.iter().filter(|n| **n == "SetSubTaskStatus").count(), 3);
-    let mut linked: Vec<_> = engine.failover_scopes(rel).await.unwrap().iter().map(|s| s.record_id).collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "AddSubTask").count(),
+        3,
+        "one sub-task per scope: {names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "SetSubTaskStatus").count(),
+        3
+    );
+    let mut linked: Vec<_> = engine
+        .failover_scopes(rel)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.record_id)
+        .collect();
     linked.sort();
     assert_eq!(linked, vec![sc[0][0], sc[0][1], sc[1][2]]);
 });
@@ -148,12 +226,30 @@ each_store!(add_scopes_faults_leave_everything_unchanged, |ts| {
     let before = counts(&ts.store).await;
     let op = IpamAdminOperationId::AddDhcpFailoverScopes;
     for (p, id) in [
-        (with_scopes(op, rel, None), IpamExceptionId::IpamApiInvalidParameter),
-        (with_scopes(op, rel, Some(vec![])), IpamExceptionId::IpamApiInvalidParameter),
-        (with_scopes(op, 4242, Some(vec![sc[1][0]])), IpamExceptionId::IpamApiObjectNotFoundInDatabase),
-        (with_scopes(op, rel, Some(vec![sc[1][0], 8888])), IpamExceptionId::IpamApiDhcpScopeNotFoundInDB),
-        (with_scopes(op, rel, Some(vec![sc[2][0]])), IpamExceptionId::IpamApiDhcpScopesNotPartOfSameServer),
-        (with_scopes(op, rel, Some(vec![sc[0][1]])), IpamExceptionId::IpamApiFailedWithUniqueKeyViolation),
+        (
+            with_scopes(op, rel, None),
+            IpamExceptionId::IpamApiInvalidParameter,
+        ),
+        (
+            with_scopes(op, rel, Some(vec![])),
+            IpamExceptionId::IpamApiInvalidParameter,
+        ),
+        (
+            with_scopes(op, 4242, Some(vec![sc[1][0]])),
+            IpamExceptionId::IpamApiObjectNotFoundInDatabase,
+        ),
+        (
+            with_scopes(op, rel, Some(vec![sc[1][0], 8888])),
+            IpamExceptionId::IpamApiDhcpScopeNotFoundInDB,
+        ),
+        (
+            with_scopes(op, rel, Some(vec![sc[2][0]])),
+            IpamExceptionId::IpamApiDhcpScopesNotPartOfSameServer,
+        ),
+        (
+            with_scopes(op, rel, Some(vec![sc[0][1]])),
+            IpamExceptionId::IpamApiFailedWithUniqueKeyViolation,
+        ),
     ] {
         let (r, sink) = run(&engine, &p).await;
         assert_failed_with(&sink, &r, id);
@@ -164,35 +260,76 @@ each_store!(add_scopes_faults_leave_everything_unchanged, |ts| {
 
 // ----- DhcpFailoverRemoveScopesDelegate (§.26) ---------------------------------------
 
-each_store!(remove_scopes_removes_only_the_links_of_their_relationship, |ts| {
-    let engine = Engine::new(ts.store.clone());
-    let (s, sc) = seed(&ts.store, 3, 2).await;
-    let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0], sc[1][0]]).await;
-    let other = created(&engine, "other", s[0], s[2], vec![sc[0][1]]).await;
-    // Named relationship (JSON API): a scope of another relationship is refused.
-    let e = run_with(&engine, &remove(Some(vec![sc[0][0], sc[0][1]])), RunOptions { relationship: Some(rel) }).await.unwrap_err();
-    assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
-    assert!(e.message.contains(&format!("scope {} is not in failover relationship {rel}", sc[0][1])), "{e}");
-    assert_eq!(counts(&ts.store).await[3], 3);
-    run_with(&engine, &remove(Some(vec![sc[0][0]])), RunOptions { relationship: Some(rel) }).await.unwrap();
-    assert_eq!(engine.failover_scopes(rel).await.unwrap().len(), 1);
-    assert_eq!(engine.failover_scopes(other).await.unwrap().len(), 1, "the other relationship keeps its link");
-    // Wire form (no Failover member): each scope leaves the relationship it is in.
-    let (r, sink) = run(&engine, &remove(Some(vec![sc[1][0], sc[0][1]]))).await;
-    r.unwrap();
-    assert_eq!(overall(&sink).0, OverallProgressStatus::CompletedWithSuccess);
-    assert_eq!(counts(&ts.store).await[3], 0);
-    // A scope in no relationship, an unknown scope, NULL and empty lists.
-    for (p, id) in [
-        (remove(Some(vec![sc[0][0]])), IpamExceptionId::IpamApiInvalidParameter),
-        (remove(Some(vec![31337])), IpamExceptionId::IpamApiDhcpScopeNotFoundInDB),
-        (remove(None), IpamExceptionId::IpamApiInvalidParameter),
-        (remove(Some(vec![])), IpamExceptionId::IpamApiInvalidParameter),
-    ] {
-        let (r, sink) = run(&engine, &p).await;
-        assert_failed_with(&sink, &r, id);
+each_store!(
+    remove_scopes_removes_only_the_links_of_their_relationship,
+    |ts| {
+        let engine = Engine::new(ts.store.clone());
+        let (s, sc) = seed(&ts.store, 3, 2).await;
+        let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0], sc[1][0]]).await;
+        let other = created(&engine, "other", s[0], s[2], vec![sc[0][1]]).await;
+        // Named relationship (JSON API): a scope of another relationship is refused.
+        let e = run_with(
+            &engine,
+            &remove(Some(vec![sc[0][0], sc[0][1]])),
+            RunOptions {
+                relationship: Some(rel),
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
+        assert!(
+            e.message.contains(&format!(
+                "scope {} is not in failover relationship {rel}",
+                sc[0][1]
+            )),
+            "{e}"
+        );
+        assert_eq!(counts(&ts.store).await[3], 3);
+        run_with(
+            &engine,
+            &remove(Some(vec![sc[0][0]])),
+            RunOptions {
+                relationship: Some(rel),
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(engine.failover_scopes(rel).await.unwrap().len(), 1);
+        assert_eq!(
+            engine.failover_scopes(other).await.unwrap().len(),
+            1,
+            "the other relationship keeps its link"
+        );
+        // Wire form (no Failover member): each scope leaves the relationship it is in.
+        let (r, sink) = run(&engine, &remove(Some(vec![sc[1][0], sc[0][1]]))).await;
+        r.unwrap();
+        assert_eq!(
+            overall(&sink).0,
+            OverallProgressStatus::CompletedWithSuccess
+        );
+        assert_eq!(counts(&ts.store).await[3], 0);
+        // A scope in no relationship, an unknown scope, NULL and empty lists.
+        for (p, id) in [
+            (
+                remove(Some(vec![sc[0][0]])),
+                IpamExceptionId::IpamApiInvalidParameter,
+            ),
+            (
+                remove(Some(vec![31337])),
+                IpamExceptionId::IpamApiDhcpScopeNotFoundInDB,
+            ),
+            (remove(None), IpamExceptionId::IpamApiInvalidParameter),
+            (
+                remove(Some(vec![])),
+                IpamExceptionId::IpamApiInvalidParameter,
+            ),
+        ] {
+            let (r, sink) = run(&engine, &p).await;
+            assert_failed_with(&sink, &r, id);
+        }
     }
-});
+);
 
 // ----- DeleteDhcpFailoverDelegate (§.27) ---------------------------------------------
 
@@ -202,13 +339,19 @@ each_store!(delete_removes_the_relationship_and_its_links, |ts| {
     let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0], sc[1][1]]).await;
     let (r, sink) = run(&engine, &delete(rel)).await;
     assert_eq!(r.unwrap().completion.entity_status.len(), 3);
-    assert_eq!(overall(&sink).0, OverallProgressStatus::CompletedWithSuccess);
+    assert_eq!(
+        overall(&sink).0,
+        OverallProgressStatus::CompletedWithSuccess
+    );
     assert_eq!(counts(&ts.store).await, [2, 4, 0, 0]);
     let (r, sink) = run(&engine, &delete(rel)).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiObjectNotFoundInDatabase);
     let p = params(
         IpamAdminOperationId::DeleteDhcpFailover,
-        DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters { failover: None, force: true }),
+        DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters {
+            failover: None,
+            force: true,
+        }),
     );
     let (r, sink) = run(&engine, &p).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiInvalidParameter);
@@ -221,7 +364,9 @@ each_store!(reset_config_sync_sets_in_sync_on_existing_scopes, |ts| {
     let (_, sc) = seed(&ts.store, 1, 2).await;
     let p = params(
         IpamAdminOperationId::ResetConfigSyncStatus,
-        DerivedParameters::ResetConfigSyncStatus(ScopesParameters { scopes: Some(vec![scope_ref(sc[0][0]), None, scope_ref(7777)]) }),
+        DerivedParameters::ResetConfigSyncStatus(ScopesParameters {
+            scopes: Some(vec![scope_ref(sc[0][0]), None, scope_ref(7777)]),
+        }),
     );
     let (r, sink) = run(&engine, &p).await;
     r.unwrap();
@@ -233,14 +378,44 @@ each_store!(reset_config_sync_sets_in_sync_on_existing_scopes, |ts| {
             _ => None,
         })
         .collect();
-    assert_eq!(statuses, [SubTaskStatus::CompletedWithSuccess, SubTaskStatus::NotApplicable]);
+    assert_eq!(
+        statuses,
+        [
+            SubTaskStatus::CompletedWithSuccess,
+            SubTaskStatus::NotApplicable
+        ]
+    );
     let mut conn = ts.store.conn().await.unwrap();
-    assert_eq!(conn.db().get_scope(sc[0][0]).await.unwrap().unwrap().failover_config_sync_status, DhcpFailoverConfigSyncStatus::InSync);
-    assert_eq!(conn.db().get_scope(sc[0][1]).await.unwrap().unwrap().failover_config_sync_status, DhcpFailoverConfigSyncStatus::Unknown);
+    assert_eq!(
+        conn.db()
+            .get_scope(sc[0][0])
+            .await
+            .unwrap()
+            .unwrap()
+            .failover_config_sync_status,
+        DhcpFailoverConfigSyncStatus::InSync
+    );
+    assert_eq!(
+        conn.db()
+            .get_scope(sc[0][1])
+            .await
+            .unwrap()
+            .unwrap()
+            .failover_config_sync_status,
+        DhcpFailoverConfigSyncStatus::Unknown
+    );
     drop(conn);
-    let empty = params(IpamAdminOperationId::ResetConfigSyncStatus, DerivedParameters::ResetConfigSyncStatus(ScopesParameters { scopes: Some(vec![]) }));
+    let empty = params(
+        IpamAdminOperationId::ResetConfigSyncStatus,
+        DerivedParameters::ResetConfigSyncStatus(ScopesParameters {
+            scopes: Some(vec![]),
+        }),
+    );
     run(&engine, &empty).await.0.unwrap();
-    let null = params(IpamAdminOperationId::ResetConfigSyncStatus, DerivedParameters::ResetConfigSyncStatus(ScopesParameters { scopes: None }));
+    let null = params(
+        IpamAdminOperationId::ResetConfigSyncStatus,
+        DerivedParameters::ResetConfigSyncStatus(ScopesParameters { scopes: None }),
+    );
     let (r, sink) = run(&engine, &null).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiInvalidParameter);
 });
@@ -252,68 +427,153 @@ each_store!(replicate_scope_creates_or_updates_the_partner_scope, |ts| {
     let (s, sc) = seed(&ts.store, 2, 1).await;
     // Server 1's scope 10.0.0.0/24 and server 2's scope 10.0.0.0/24 exist; add 10.9.0.0 on server 1.
     let s0 = s[0];
-    let extra = ts.store.write(move |mut db| Box::pin(async move { db.insert_scope(&ipam_testkit::scope(s0, 9)).await })).await.unwrap();
+    let extra = ts
+        .store
+        .write(move |mut db| {
+            Box::pin(async move { db.insert_scope(&ipam_testkit::scope(s0, 9)).await })
+        })
+        .await
+        .unwrap();
     let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0], extra.record_id]).await;
     let p = params(
         IpamAdminOperationId::ReplicateScope,
-        DerivedParameters::ReplicateScope(ScopesParameters { scopes: Some(vec![scope_ref(sc[0][0]), scope_ref(extra.record_id)]) }),
+        DerivedParameters::ReplicateScope(ScopesParameters {
+            scopes: Some(vec![scope_ref(sc[0][0]), scope_ref(extra.record_id)]),
+        }),
     );
     let (r, sink) = run(&engine, &p).await;
     let done = r.unwrap();
-    assert_eq!(overall(&sink).0, OverallProgressStatus::CompletedWithSuccess);
-    let ops: Vec<_> = done.completion.entity_status.iter().map(|e| e.operation_type).collect();
+    assert_eq!(
+        overall(&sink).0,
+        OverallProgressStatus::CompletedWithSuccess
+    );
+    let ops: Vec<_> = done
+        .completion
+        .entity_status
+        .iter()
+        .map(|e| e.operation_type)
+        .collect();
     assert_eq!(ops, [EntityOperationType::Update, EntityOperationType::Add]);
     let mut conn = ts.store.conn().await.unwrap();
-    let partner = conn.db().find_scope_by_subnet(s[1], "10.9.0.0".parse().unwrap()).await.unwrap().expect("created on the partner");
+    let partner = conn
+        .db()
+        .find_scope_by_subnet(s[1], "10.9.0.0".parse().unwrap())
+        .await
+        .unwrap()
+        .expect("created on the partner");
     assert_eq!(partner.scope_name, "net9");
     assert_eq!(partner.failover_relationship_name.as_deref(), Some("hq"));
-    assert_eq!(partner.failover_config_sync_status, DhcpFailoverConfigSyncStatus::InSync);
-    assert_eq!(conn.db().get_scope(sc[1][0]).await.unwrap().unwrap().failover_relationship_name.as_deref(), Some("hq"));
+    assert_eq!(
+        partner.failover_config_sync_status,
+        DhcpFailoverConfigSyncStatus::InSync
+    );
+    assert_eq!(
+        conn.db()
+            .get_scope(sc[1][0])
+            .await
+            .unwrap()
+            .unwrap()
+            .failover_relationship_name
+            .as_deref(),
+        Some("hq")
+    );
     drop(conn);
     assert_eq!(engine.failover_scopes(rel).await.unwrap().len(), 4);
-    let null = params(IpamAdminOperationId::ReplicateScope, DerivedParameters::ReplicateScope(ScopesParameters { scopes: Some(vec![]) }));
+    let null = params(
+        IpamAdminOperationId::ReplicateScope,
+        DerivedParameters::ReplicateScope(ScopesParameters {
+            scopes: Some(vec![]),
+        }),
+    );
     let (r, sink) = run(&engine, &null).await;
     assert_failed_with(&sink, &r, IpamExceptionId::IpamApiInvalidParameter);
 });
 
-each_store!(replicate_relation_and_server_copy_every_failover_scope_once, |ts| {
-    let engine = Engine::new(ts.store.clone());
-    let (s, sc) = seed(&ts.store, 3, 1).await;
-    let s0 = s[0];
-    let extra = ts.store.write(move |mut db| Box::pin(async move { db.insert_scope(&ipam_testkit::scope(s0, 5)).await })).await.unwrap();
-    let rel = created(&engine, "hq", s[0], s[1], vec![extra.record_id]).await;
-    let p = params(
-        IpamAdminOperationId::ReplicateRelation,
-        DerivedParameters::ReplicateRelation(ReplicateRelationParameters { failover_relation: Some(DhcpFailover { record_id: rel, ..Default::default() }) }),
-    );
-    run(&engine, &p).await.0.unwrap();
-    assert_eq!(engine.failover_scopes(rel).await.unwrap().len(), 2);
-    let before = counts(&ts.store).await;
-    let p = params(
-        IpamAdminOperationId::ReplicateServer,
-        DerivedParameters::ReplicateServer(ReplicateServerParameters {
-            server: Some(DhcpServerV4 { record_id: s[0], name: String::new(), address: "0.0.0.0".parse().unwrap(), description: None }),
-        }),
-    );
-    let (r, sink) = run(&engine, &p).await;
-    r.unwrap();
-    assert!(sink.events().iter().any(|e| matches!(e, ProgressEvent::SetSubTaskStatus { status: SubTaskStatus::NotApplicable, .. })), "unlinked scopes are not applicable");
-    assert_eq!(counts(&ts.store).await, before, "replicating again updates, never duplicates");
-    let missing = params(
-        IpamAdminOperationId::ReplicateRelation,
-        DerivedParameters::ReplicateRelation(ReplicateRelationParameters { failover_relation: Some(DhcpFailover { record_id: 999, ..Default::default() }) }),
-    );
-    let (r, sink) = run(&engine, &missing).await;
-    assert_failed_with(&sink, &r, IpamExceptionId::IpamApiObjectNotFoundInDatabase);
-    let _ = sc;
-});
+each_store!(
+    replicate_relation_and_server_copy_every_failover_scope_once,
+    |ts| {
+        let engine = Engine::new(ts.store.clone());
+        let (s, sc) = seed(&ts.store, 3, 1).await;
+        let s0 = s[0];
+        let extra = ts
+            .store
+            .write(move |mut db| {
+                Box::pin(async move { db.insert_scope(&ipam_testkit::scope(s0, 5)).await })
+            })
+            .await
+            .unwrap();
+        let rel = created(&engine, "hq", s[0], s[1], vec![extra.record_id]).await;
+        let p = params(
+            IpamAdminOperationId::ReplicateRelation,
+            DerivedParameters::ReplicateRelation(ReplicateRelationParameters {
+                failover_relation: Some(DhcpFailover {
+                    record_id: rel,
+                    ..Default::default()
+                }),
+            }),
+        );
+        run(&engine, &p).await.0.unwrap();
+        assert_eq!(engine.failover_scopes(rel).await.unwrap().len(), 2);
+        let before = counts(&ts.store).await;
+        let p = params(
+            IpamAdminOperationId::ReplicateServer,
+            DerivedParameters::ReplicateServer(ReplicateServerParameters {
+                server: Some(DhcpServerV4 {
+                    record_id: s[0],
+                    name: String::new(),
+                    address: "0.0.0.0".parse().unwrap(),
+                    description: None,
+                }),
+            }),
+        );
+        let (r, sink) = run(&engine, &p).await;
+        r.unwrap();
+        assert!(
+            sink.events().iter().any(|e| matches!(
+                e,
+                ProgressEvent::SetSubTaskStatus {
+                    status: SubTaskStatus::NotApplicable,
+                    ..
+                }
+            )),
+            "unlinked scopes are not applicable"
+        );
+        assert_eq!(
+            counts(&ts.store).await,
+            before,
+            "replicating again updates, never duplicates"
+        );
+        let missing = params(
+            IpamAdminOperationId::ReplicateRelation,
+            DerivedParameters::ReplicateRelation(ReplicateRelationParameters {
+                failover_relation: Some(DhcpFailover {
+                    record_id: 999,
+                    ..Default::default()
+                }),
+            }),
+        );
+        let (r, sink) = run(&engine, &missing).await;
+        assert_failed_with(&sink, &r, IpamExceptionId::IpamApiObjectNotFoundInDatabase);
+        let _ = sc;
+    }
+);
 
 // ----- dispatch and the session ------------------------------------------------------
 
 each_store!(other_operation_ids_are_not_supported_faults, |ts| {
     let engine = Engine::new(ts.store.clone());
-    for op in IpamAdminOperationId::ALL.iter().filter(|o| !o.is_dhcp_failover()) {
-        let (r, sink) = run(&engine, &params(*op, DerivedParameters::Other("CreateDhcpScopeParameters".into()))).await;
+    for op in IpamAdminOperationId::ALL
+        .iter()
+        .filter(|o| !o.is_dhcp_failover())
+    {
+        let (r, sink) = run(
+            &engine,
+            &params(
+                *op,
+                DerivedParameters::Other("CreateDhcpScopeParameters".into()),
+            ),
+        )
+        .await;
         let e = assert_failed_with(&sink, &r, IpamExceptionId::IpamApiMethodNotImplemented);
         assert!(e.message.contains(op.as_str()), "{e}");
     }
@@ -325,26 +585,52 @@ each_store!(session_follows_the_state_machine, |ts| {
     let sink = CollectingSink::default();
 
     let mut session = engine.session();
-    let early = session.start_operation_with_callback(&sink).await.unwrap_err();
-    assert_eq!(early.exception.exception_id, IpamExceptionId::IpamApiOperationNotAllowed);
+    let early = session
+        .start_operation_with_callback(&sink)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        early.exception.exception_id,
+        IpamExceptionId::IpamApiOperationNotAllowed
+    );
     assert!(!early.close_session);
     assert!(sink.events().is_empty(), "nothing runs out of order");
-    session.initialize_operation_parameters(Some(create(Some(failover("hq", s[0], s[1])), Some(vec![sc[0][0]])))).unwrap();
+    session
+        .initialize_operation_parameters(Some(create(
+            Some(failover("hq", s[0], s[1])),
+            Some(vec![sc[0][0]]),
+        )))
+        .unwrap();
     assert_eq!(session.state(), SessionState::OperationInitialized);
-    let again = session.initialize_operation_parameters(Some(create(None, None))).unwrap_err();
-    assert_eq!(again.exception.exception_id, IpamExceptionId::IpamApiOperationNotAllowed);
+    let again = session
+        .initialize_operation_parameters(Some(create(None, None)))
+        .unwrap_err();
+    assert_eq!(
+        again.exception.exception_id,
+        IpamExceptionId::IpamApiOperationNotAllowed
+    );
     session.start_operation_with_callback(&sink).await.unwrap();
     assert_eq!(session.state(), SessionState::Completed);
-    assert!(session.start_operation_with_callback(&sink).await.is_err(), "one operation per session");
+    assert!(
+        session.start_operation_with_callback(&sink).await.is_err(),
+        "one operation per session"
+    );
 
     let mut bad = engine.session();
     let f = bad.initialize_operation_parameters(None).unwrap_err();
     assert!(f.close_session);
     assert_eq!(bad.state(), SessionState::Closed);
     let mut no_op = engine.session();
-    let p = IpamOperationWithProgressParameters { operation_id: None, derived: DerivedParameters::Other("IpamOperationWithProgressParameters".into()) };
+    let p = IpamOperationWithProgressParameters {
+        operation_id: None,
+        derived: DerivedParameters::Other("IpamOperationWithProgressParameters".into()),
+    };
     let f = no_op.initialize_operation_parameters(Some(p)).unwrap_err();
-    assert!(f.close_session && f.exception.message.contains("OperationId"), "{:?}", f);
+    assert!(
+        f.close_session && f.exception.message.contains("OperationId"),
+        "{:?}",
+        f
+    );
 });
 
 each_store!(read_queries_serve_enumeration, |ts| {
@@ -353,10 +639,33 @@ each_store!(read_queries_serve_enumeration, |ts| {
     let a = created(&engine, "a", s[0], s[1], vec![sc[0][0]]).await;
     let b = created(&engine, "b", s[1], s[2], vec![sc[2][0]]).await;
     assert_eq!(engine.failovers().await.unwrap().len(), 2);
-    let by: Vec<_> = engine.failovers_by_server_ids(&[s[1], s[0]]).await.unwrap().iter().map(|f| f.record_id).collect();
+    let by: Vec<_> = engine
+        .failovers_by_server_ids(&[s[1], s[0]])
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.record_id)
+        .collect();
     assert_eq!(by, vec![a, b], "each relationship once");
-    assert_eq!(engine.failovers_by_server_ids(&[s[2]]).await.unwrap()[0].record_id, b);
-    assert_eq!(engine.failover(a).await.unwrap().relationship_name.as_deref(), Some("a"));
-    assert_eq!(engine.failover(12345).await.unwrap_err().exception_id, IpamExceptionId::IpamApiObjectNotFoundInDatabase);
-    assert_eq!(engine.failover_scopes(b).await.unwrap()[0].record_id, sc[2][0]);
+    assert_eq!(
+        engine.failovers_by_server_ids(&[s[2]]).await.unwrap()[0].record_id,
+        b
+    );
+    assert_eq!(
+        engine
+            .failover(a)
+            .await
+            .unwrap()
+            .relationship_name
+            .as_deref(),
+        Some("a")
+    );
+    assert_eq!(
+        engine.failover(12345).await.unwrap_err().exception_id,
+        IpamExceptionId::IpamApiObjectNotFoundInDatabase
+    );
+    assert_eq!(
+        engine.failover_scopes(b).await.unwrap()[0].record_id,
+        sc[2][0]
+    );
 });

@@ -170,7 +170,13 @@ mod tests {
     #[test]
     fn admin_operation_ids_are_the_49_of_the_schema() {
         assert_eq!(IpamAdminOperationId::ALL.len(), 49);
-        assert_eq!(IpamAdminOperationId::ALL.iter().filter(|o| o.is_dhcp_failover()).count(), 9);
+        assert_eq!(
+            IpamAdminOperationId::ALL
+                .iter()
+                .filter(|o| o.is_dhcp_failover())
+                .count(),
+            9
+        );
     }
 
     #[test]
@@ -186,15 +192,25 @@ mod tests {
     #[test]
     fn unknown_names_are_errors_naming_the_type() {
         let e = "Bogus".parse::<DhcpFailoverMode>().unwrap_err();
-        assert_eq!(e.to_string(), "'Bogus' is not a valid DhcpFailoverMode value");
-        assert!("createdhcpfailover".parse::<IpamAdminOperationId>().is_err());
+        assert_eq!(
+            e.to_string(),
+            "'Bogus' is not a valid DhcpFailoverMode value"
+        );
+        assert!(
+            "createdhcpfailover"
+                .parse::<IpamAdminOperationId>()
+                .is_err()
+        );
     }
 
     #[test]
     fn defaults_are_the_first_member() {
         assert_eq!(DhcpFailoverMode::default(), DhcpFailoverMode::None);
         assert_eq!(DhcpFailoverState::default(), DhcpFailoverState::Unknown);
-        assert_eq!(DhcpFailoverConfigSyncStatus::default(), DhcpFailoverConfigSyncStatus::Unknown);
+        assert_eq!(
+            DhcpFailoverConfigSyncStatus::default(),
+            DhcpFailoverConfigSyncStatus::Unknown
+        );
     }
 
     #[test]

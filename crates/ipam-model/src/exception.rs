@@ -22,7 +22,11 @@ pub struct IpamException {
 impl IpamException {
     /// A fault without a cause.
     pub fn new(exception_id: IpamExceptionId, message: impl Into<String>) -> Self {
-        IpamException { exception_id, message: message.into(), inner: None }
+        IpamException {
+            exception_id,
+            message: message.into(),
+            inner: None,
+        }
     }
 
     /// The same fault, caused by `inner`.

@@ -50,7 +50,9 @@ pub enum DurationError {
     #[error("'{0}' is not a duration of the form [-]P[nD][T[nH][nM][n[.n]S]]")]
     Syntax(String),
     /// The value lies outside the .NET TimeSpan range.
-    #[error("'{0}' is outside the TimeSpan range -P10675199DT2H48M5.4775808S .. P10675199DT2H48M5.4775807S")]
+    #[error(
+        "'{0}' is outside the TimeSpan range -P10675199DT2H48M5.4775808S .. P10675199DT2H48M5.4775807S"
+    )]
     OutOfRange(String),
 }
 
@@ -144,7 +146,11 @@ impl FromStr for TimeSpan {
                 if whole.is_empty() && frac.is_none_or(str::is_empty) {
                     return Err(syntax());
                 }
-                let whole_v = if whole.is_empty() { 0 } else { parse_digits(whole).ok_or_else(syntax)? };
+                let whole_v = if whole.is_empty() {
+                    0
+                } else {
+                    parse_digits(whole).ok_or_else(syntax)?
+                };
                 total += whole_v * TICKS_PER_SECOND as i128;
                 if let Some(f) = frac {
                     if !f.bytes().all(|b| b.is_ascii_digit()) {
@@ -210,26 +216,53 @@ mod tests {
 
     #[test]
     fn parses_schema_examples_and_extremes() {
-        assert_eq!("PT1H".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(3600));
-        assert_eq!("P1DT2H".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(93600));
+        assert_eq!(
+            "PT1H".parse::<TimeSpan>().unwrap(),
+            TimeSpan::from_secs(3600)
+        );
+        assert_eq!(
+            "P1DT2H".parse::<TimeSpan>().unwrap(),
+            TimeSpan::from_secs(93600)
+        );
         assert_eq!("PT0S".parse::<TimeSpan>().unwrap(), TimeSpan::ZERO);
-        assert_eq!("PT36H".parse::<TimeSpan>().unwrap(), TimeSpan::from_secs(36 * 3600));
+        assert_eq!(
+            "PT36H".parse::<TimeSpan>().unwrap(),
+            TimeSpan::from_secs(36 * 3600)
+        );
         assert_eq!("PT.5S".parse::<TimeSpan>().unwrap(), TimeSpan(5_000_000));
-        assert_eq!("-P10675199DT2H48M5.4775808S".parse::<TimeSpan>().unwrap(), TimeSpan::MIN);
-        assert_eq!("P10675199DT2H48M5.4775807S".parse::<TimeSpan>().unwrap(), TimeSpan::MAX);
-        assert_eq!("PT0.12345678S".parse::<TimeSpan>().unwrap(), TimeSpan(1_234_567));
+        assert_eq!(
+            "-P10675199DT2H48M5.4775808S".parse::<TimeSpan>().unwrap(),
+            TimeSpan::MIN
+        );
+        assert_eq!(
+            "P10675199DT2H48M5.4775807S".parse::<TimeSpan>().unwrap(),
+            TimeSpan::MAX
+        );
+        assert_eq!(
+            "PT0.12345678S".parse::<TimeSpan>().unwrap(),
+            TimeSpan(1_234_567)
+        );
     }
 
     #[test]
     fn rejects_malformed_and_out_of_range() {
-        for bad in ["", "P", "PT", "1H", "PT1", "P1Y", "PT1.5H", "PTS", "PT.S", "P-1D", "PT1H2H", "P1DT", "x"] {
-            assert!(matches!(bad.parse::<TimeSpan>(), Err(DurationError::Syntax(_))), "{bad}");
+        for bad in [
+            "", "P", "PT", "1H", "PT1", "P1Y", "PT1.5H", "PTS", "PT.S", "P-1D", "PT1H2H", "P1DT",
+            "x",
+        ] {
+            assert!(
+                matches!(bad.parse::<TimeSpan>(), Err(DurationError::Syntax(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(
             "P10675199DT2H48M5.4775808S".parse::<TimeSpan>(),
             Err(DurationError::OutOfRange(_))
         ));
-        assert!(matches!("P99999999999999999999D".parse::<TimeSpan>(), Err(DurationError::OutOfRange(_))));
+        assert!(matches!(
+            "P99999999999999999999D".parse::<TimeSpan>(),
+            Err(DurationError::OutOfRange(_))
+        ));
     }
 
     proptest! {

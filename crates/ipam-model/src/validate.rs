@@ -28,7 +28,11 @@ impl FieldViolation {
         if value.chars().count() > 64 {
             value = value.chars().take(61).collect::<String>() + "...";
         }
-        FieldViolation { field, value, reason: reason.into() }
+        FieldViolation {
+            field,
+            value,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -40,10 +44,19 @@ impl fmt::Display for FieldViolation {
 
 /// Joins violations into one message: `A 'x' is …; B 'y' is …`.
 pub fn describe(violations: &[FieldViolation]) -> String {
-    violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
-fn check_name(out: &mut Vec<FieldViolation>, field: &'static str, name: Option<&str>, required: bool) {
+fn check_name(
+    out: &mut Vec<FieldViolation>,
+    field: &'static str,
+    name: Option<&str>,
+    required: bool,
+) {
     match name {
         None if required => out.push(FieldViolation::new(field, "(null)", "is required")),
         None => {}
@@ -53,11 +66,16 @@ fn check_name(out: &mut Vec<FieldViolation>, field: &'static str, name: Option<&
         Some(n) if n.chars().count() > MAX_NAME_CHARS => out.push(FieldViolation::new(
             field,
             n,
-            format!("is {} characters long; at most {MAX_NAME_CHARS} are allowed", n.chars().count()),
+            format!(
+                "is {} characters long; at most {MAX_NAME_CHARS} are allowed",
+                n.chars().count()
+            ),
         )),
-        Some(n) if n.chars().any(|c| c.is_control()) => {
-            out.push(FieldViolation::new(field, n.escape_debug(), "must not contain control characters"))
-        }
+        Some(n) if n.chars().any(|c| c.is_control()) => out.push(FieldViolation::new(
+            field,
+            n.escape_debug(),
+            "must not contain control characters",
+        )),
         Some(_) => {}
     }
 }
@@ -67,12 +85,25 @@ fn check_name(out: &mut Vec<FieldViolation>, field: &'static str, name: Option<&
 /// columns fit; the partners are two different servers.
 pub fn validate_dhcp_failover(f: &DhcpFailover) -> Vec<FieldViolation> {
     let mut out = Vec::new();
-    check_name(&mut out, "RelationshipName", f.relationship_name.as_deref(), true);
+    check_name(
+        &mut out,
+        "RelationshipName",
+        f.relationship_name.as_deref(),
+        true,
+    );
     if f.mode == DhcpFailoverMode::None {
-        out.push(FieldViolation::new("Mode", f.mode, "must be LoadBalance or HotStandby"));
+        out.push(FieldViolation::new(
+            "Mode",
+            f.mode,
+            "must be LoadBalance or HotStandby",
+        ));
     }
     if f.server1_percentage > 100 {
-        out.push(FieldViolation::new("Server1Percentage", f.server1_percentage, "must be between 0 and 100"));
+        out.push(FieldViolation::new(
+            "Server1Percentage",
+            f.server1_percentage,
+            "must be between 0 and 100",
+        ));
     }
     for (field, v) in [
         ("Server1Name", &f.server1_name),
@@ -86,10 +117,18 @@ pub fn validate_dhcp_failover(f: &DhcpFailover) -> Vec<FieldViolation> {
         out.push(FieldViolation::new("MCLT", f.mclt, "must not be negative"));
     }
     if f.state_switch_interval.ticks() < 0 {
-        out.push(FieldViolation::new("StateSwitchInterval", f.state_switch_interval, "must not be negative"));
+        out.push(FieldViolation::new(
+            "StateSwitchInterval",
+            f.state_switch_interval,
+            "must not be negative",
+        ));
     }
     if f.shared_secret.as_ref().is_some_and(|s| s.len() > 1024) {
-        out.push(FieldViolation::new("SharedSecret", "(bytes)", "is longer than 1024 bytes"));
+        out.push(FieldViolation::new(
+            "SharedSecret",
+            "(bytes)",
+            "is longer than 1024 bytes",
+        ));
     }
     out
 }
@@ -98,10 +137,18 @@ pub fn validate_dhcp_failover(f: &DhcpFailover) -> Vec<FieldViolation> {
 pub fn validate_failover_partners(f: &DhcpFailover) -> Vec<FieldViolation> {
     let mut out = Vec::new();
     if f.server1_record_id <= 0 {
-        out.push(FieldViolation::new("Server1RecordId", f.server1_record_id, "must name a registered DHCP server"));
+        out.push(FieldViolation::new(
+            "Server1RecordId",
+            f.server1_record_id,
+            "must name a registered DHCP server",
+        ));
     }
     if f.server2_record_id <= 0 {
-        out.push(FieldViolation::new("Server2RecordId", f.server2_record_id, "must name a registered DHCP server"));
+        out.push(FieldViolation::new(
+            "Server2RecordId",
+            f.server2_record_id,
+            "must name a registered DHCP server",
+        ));
     }
     if f.server1_record_id > 0 && f.server1_record_id == f.server2_record_id {
         out.push(FieldViolation::new(
@@ -118,7 +165,11 @@ pub fn validate_new_server(s: &NewDhcpServer) -> Vec<FieldViolation> {
     let mut out = Vec::new();
     check_name(&mut out, "name", Some(&s.name), true);
     if s.address.is_unspecified() || s.address.is_broadcast() || s.address.is_multicast() {
-        out.push(FieldViolation::new("address", s.address, "must be a unicast IPv4 address"));
+        out.push(FieldViolation::new(
+            "address",
+            s.address,
+            "must be a unicast IPv4 address",
+        ));
     }
     check_name(&mut out, "description", s.description.as_deref(), false);
     out
@@ -144,7 +195,11 @@ pub fn validate_new_scope(s: &NewDhcpScope) -> Vec<FieldViolation> {
         ));
     }
     if !is_contiguous_mask(s.subnet_mask) || u32::from(s.subnet_mask) == 0 {
-        out.push(FieldViolation::new("SubnetMask", s.subnet_mask, "is not a contiguous, non-zero netmask"));
+        out.push(FieldViolation::new(
+            "SubnetMask",
+            s.subnet_mask,
+            "is not a contiguous, non-zero netmask",
+        ));
         return out;
     }
     let mask = u32::from(s.subnet_mask);
@@ -153,12 +208,27 @@ pub fn validate_new_scope(s: &NewDhcpScope) -> Vec<FieldViolation> {
         out.push(FieldViolation::new(
             "ScopeId",
             s.scope_id,
-            format!("is not the subnet address of {}/{}", Ipv4Addr::from(net & mask), mask.leading_ones()),
+            format!(
+                "is not the subnet address of {}/{}",
+                Ipv4Addr::from(net & mask),
+                mask.leading_ones()
+            ),
         ));
     }
-    for (field, a) in [("StartAddress", s.start_address), ("EndAddress", s.end_address)] {
+    for (field, a) in [
+        ("StartAddress", s.start_address),
+        ("EndAddress", s.end_address),
+    ] {
         if u32::from(a) & mask != net & mask {
-            out.push(FieldViolation::new(field, a, format!("is outside the subnet {}/{}", s.scope_id, mask.leading_ones())));
+            out.push(FieldViolation::new(
+                field,
+                a,
+                format!(
+                    "is outside the subnet {}/{}",
+                    s.scope_id,
+                    mask.leading_ones()
+                ),
+            ));
         }
     }
     if u32::from(s.start_address) > u32::from(s.end_address) {
@@ -169,7 +239,11 @@ pub fn validate_new_scope(s: &NewDhcpScope) -> Vec<FieldViolation> {
         ));
     }
     if s.lease_duration.ticks() <= 0 {
-        out.push(FieldViolation::new("LeaseDuration", s.lease_duration, "must be positive"));
+        out.push(FieldViolation::new(
+            "LeaseDuration",
+            s.lease_duration,
+            "must be positive",
+        ));
     }
     out
 }

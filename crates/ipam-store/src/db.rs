@@ -10,8 +10,8 @@ use ipam_model::*;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
-use crate::error::{Entity, StoreError};
 use crate::Backend;
+use crate::error::{Entity, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -48,11 +48,15 @@ where
     T::Err: std::fmt::Display,
 {
     let s: String = row.try_get(col)?;
-    s.parse().map_err(|e: T::Err| StoreError::Config(format!("column {col}: {e}")))
+    s.parse()
+        .map_err(|e: T::Err| StoreError::Config(format!("column {col}: {e}")))
 }
 
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const SERVER_COLS: &str = "record_id, name, address, description";
@@ -102,8 +106,12 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
     Ok(DhcpFailover {
         record_id: row.try_get("record_id")?,
         relationship_name: row.try_get("relationship_name")?,
-        server1_record_id: row.try_get::<Option<i64>, _>("server1_record_id")?.unwrap_or(0),
-        server2_record_id: row.try_get::<Option<i64>, _>("server2_record_id")?.unwrap_or(0),
+        server1_record_id: row
+            .try_get::<Option<i64>, _>("server1_record_id")?
+            .unwrap_or(0),
+        server2_record_id: row
+            .try_get::<Option<i64>, _>("server2_record_id")?
+            .unwrap_or(0),
         mode: parse_col(row, "mode")?,
         mclt: TimeSpan(row.try_get("mclt_ticks")?),
         auto_state_transition: row.try_get::<i64, _>("auto_state_transition")? != 0,
@@ -159,15 +167,22 @@ impl Db<'_> {
         .fetch_one(&mut *self.conn)
         .await
         .map_err(|e| StoreError::classify(e, || format!("name '{}'", s.name.trim())))?;
-        Ok(DhcpServerV4 { record_id: id, name: s.name.trim().to_owned(), address: s.address, description: s.description.clone() })
+        Ok(DhcpServerV4 {
+            record_id: id,
+            name: s.name.trim().to_owned(),
+            address: s.address,
+            description: s.description.clone(),
+        })
     }
 
     /// One server by RecordId.
     pub async fn get_server(&mut self, id: RecordId) -> Result<Option<DhcpServerV4>> {
-        let row = sqlx::query(AssertSqlSafe(format!("SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE record_id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE record_id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.conn)
+        .await?;
         row.as_ref().map(server_of).transpose()
     }
 
@@ -184,9 +199,11 @@ impl Db<'_> {
 
     /// Every server, by RecordId.
     pub async fn list_servers(&mut self) -> Result<Vec<DhcpServerV4>> {
-        let rows = sqlx::query(AssertSqlSafe(format!("SELECT {SERVER_COLS} FROM adm_dhcp_servers ORDER BY record_id")))
-            .fetch_all(&mut *self.conn)
-            .await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SERVER_COLS} FROM adm_dhcp_servers ORDER BY record_id"
+        )))
+        .fetch_all(&mut *self.conn)
+        .await?;
         rows.iter().map(server_of).collect()
     }
 
@@ -194,7 +211,10 @@ impl Db<'_> {
     /// relationship names the server (foreign key "no action", §3.1.1.1.44.1).
     pub async fn delete_server(&mut self, id: RecordId) -> Result<()> {
         if self.get_server(id).await?.is_none() {
-            return Err(StoreError::NotFound { entity: Entity::DhcpServer, record_id: id });
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpServer,
+                record_id: id,
+            });
         }
         let refs: Vec<i64> = sqlx::query_scalar(
             "SELECT record_id FROM adm_dhcp_failover_relations \
@@ -215,15 +235,17 @@ impl Db<'_> {
             .bind(id)
             .execute(&mut *self.conn)
             .await
-            .map_err(|e| match StoreError::classify(e, || format!("DHCP server {id}")) {
-                StoreError::ForeignKeyViolation { .. } => StoreError::StillReferenced {
-                    entity: Entity::DhcpServer,
-                    record_id: id,
-                    referenced_by: Entity::DhcpFailover,
-                    referencing_ids: vec![],
+            .map_err(
+                |e| match StoreError::classify(e, || format!("DHCP server {id}")) {
+                    StoreError::ForeignKeyViolation { .. } => StoreError::StillReferenced {
+                        entity: Entity::DhcpServer,
+                        record_id: id,
+                        referenced_by: Entity::DhcpFailover,
+                        referencing_ids: vec![],
+                    },
+                    other => other,
                 },
-                other => other,
-            })?;
+            )?;
         Ok(())
     }
 
@@ -256,8 +278,15 @@ impl Db<'_> {
         if !v.is_empty() {
             return Err(StoreError::Invalid(v));
         }
-        if self.get_server(s.parent_dhcp_server_record_id).await?.is_none() {
-            return Err(StoreError::NotFound { entity: Entity::DhcpServer, record_id: s.parent_dhcp_server_record_id });
+        if self
+            .get_server(s.parent_dhcp_server_record_id)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpServer,
+                record_id: s.parent_dhcp_server_record_id,
+            });
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO adm_dhcp_scopes (dhcp_server_record_id, scope_id, subnet_mask, start_address, \
@@ -322,17 +351,22 @@ impl Db<'_> {
         .await
         .map_err(|e| StoreError::classify(e, || format!("scope {}", s.record_id)))?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { entity: Entity::DhcpScope, record_id: s.record_id });
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpScope,
+                record_id: s.record_id,
+            });
         }
         Ok(())
     }
 
     /// One scope by RecordId (`GetScopeFromTable`, InterNetwork).
     pub async fn get_scope(&mut self, id: RecordId) -> Result<Option<DhcpScopeV4>> {
-        let row = sqlx::query(AssertSqlSafe(format!("{SCOPE_SELECT} WHERE s.record_id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{SCOPE_SELECT} WHERE s.record_id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.conn)
+        .await?;
         row.as_ref().map(scope_of).transpose()
     }
 
@@ -343,7 +377,10 @@ impl Db<'_> {
         sorted.sort_unstable();
         sorted.dedup();
         for chunk in sorted.chunks(CHUNK) {
-            let sql = format!("{SCOPE_SELECT} WHERE s.record_id IN ({}) ORDER BY s.record_id", placeholders(1, chunk.len()));
+            let sql = format!(
+                "{SCOPE_SELECT} WHERE s.record_id IN ({}) ORDER BY s.record_id",
+                placeholders(1, chunk.len())
+            );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind(*id);
@@ -367,16 +404,22 @@ impl Db<'_> {
                 .await?
             }
             None => {
-                sqlx::query(AssertSqlSafe(format!("{SCOPE_SELECT} ORDER BY s.record_id")))
-                    .fetch_all(&mut *self.conn)
-                    .await?
+                sqlx::query(AssertSqlSafe(format!(
+                    "{SCOPE_SELECT} ORDER BY s.record_id"
+                )))
+                .fetch_all(&mut *self.conn)
+                .await?
             }
         };
         rows.iter().map(scope_of).collect()
     }
 
     /// The scope of `server` for subnet `scope_id`, if any.
-    pub async fn find_scope_by_subnet(&mut self, server: RecordId, scope_id: Ipv4Addr) -> Result<Option<DhcpScopeV4>> {
+    pub async fn find_scope_by_subnet(
+        &mut self,
+        server: RecordId,
+        scope_id: Ipv4Addr,
+    ) -> Result<Option<DhcpScopeV4>> {
         let row = sqlx::query(AssertSqlSafe(format!(
             "{SCOPE_SELECT} WHERE s.dhcp_server_record_id = $1 AND s.scope_id = $2"
         )))
@@ -389,9 +432,15 @@ impl Db<'_> {
 
     /// Deletes a scope; its failover links go with it (cascade, §3.1.1.1.45.1).
     pub async fn delete_scope(&mut self, id: RecordId) -> Result<()> {
-        let done = sqlx::query("DELETE FROM adm_dhcp_scopes WHERE record_id = $1").bind(id).execute(&mut *self.conn).await?;
+        let done = sqlx::query("DELETE FROM adm_dhcp_scopes WHERE record_id = $1")
+            .bind(id)
+            .execute(&mut *self.conn)
+            .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { entity: Entity::DhcpScope, record_id: id });
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpScope,
+                record_id: id,
+            });
         }
         Ok(())
     }
@@ -402,11 +451,13 @@ impl Db<'_> {
         id: RecordId,
         status: DhcpFailoverConfigSyncStatus,
     ) -> Result<bool> {
-        let done = sqlx::query("UPDATE adm_dhcp_scopes SET failover_config_sync_status = $2 WHERE record_id = $1")
-            .bind(id)
-            .bind(status.as_str())
-            .execute(&mut *self.conn)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE adm_dhcp_scopes SET failover_config_sync_status = $2 WHERE record_id = $1",
+        )
+        .bind(id)
+        .bind(status.as_str())
+        .execute(&mut *self.conn)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -481,7 +532,10 @@ impl Db<'_> {
         .await
         .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { entity: Entity::DhcpFailover, record_id: f.record_id });
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpFailover,
+                record_id: f.record_id,
+            });
         }
         Ok(())
     }
@@ -537,7 +591,10 @@ impl Db<'_> {
             .execute(&mut *self.conn)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { entity: Entity::DhcpFailover, record_id: id });
+            return Err(StoreError::NotFound {
+                entity: Entity::DhcpFailover,
+                record_id: id,
+            });
         }
         Ok(())
     }
@@ -557,21 +614,34 @@ impl Db<'_> {
         if exists.is_some() {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES ($1, $2)")
-            .bind(relation)
-            .bind(scope)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(|e| StoreError::classify(e, || format!("scope {scope}, relationship {relation}")))?;
+        sqlx::query(
+            "INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES ($1, $2)",
+        )
+        .bind(relation)
+        .bind(scope)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(|e| {
+            StoreError::classify(e, || format!("scope {scope}, relationship {relation}"))
+        })?;
         Ok(true)
     }
 
     /// Links many scopes to `relation` in multi-row inserts. Every id must be distinct and
     /// not linked yet; a violation fails the whole call (and so the transaction).
-    pub async fn link_scopes_bulk(&mut self, relation: RecordId, scopes: &[RecordId]) -> Result<()> {
+    pub async fn link_scopes_bulk(
+        &mut self,
+        relation: RecordId,
+        scopes: &[RecordId],
+    ) -> Result<()> {
         for chunk in scopes.chunks(CHUNK) {
-            let values = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect::<Vec<_>>().join(", ");
-            let sql = format!("INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES {values}");
+            let values = (0..chunk.len())
+                .map(|i| format!("($1, ${})", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES {values}"
+            );
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(relation);
             for id in chunk {
                 q = q.bind(*id);
@@ -584,7 +654,10 @@ impl Db<'_> {
     }
 
     /// For each of `scopes` that is linked, (scope RecordId, relationship RecordId).
-    pub async fn links_of_scopes(&mut self, scopes: &[RecordId]) -> Result<Vec<(RecordId, RecordId)>> {
+    pub async fn links_of_scopes(
+        &mut self,
+        scopes: &[RecordId],
+    ) -> Result<Vec<(RecordId, RecordId)>> {
         let mut sorted = scopes.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
@@ -646,9 +719,14 @@ impl Db<'_> {
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.
     pub async fn counts(&mut self) -> Result<[i64; 4]> {
         let mut out = [0; 4];
-        for (i, t) in ["adm_dhcp_servers", "adm_dhcp_scopes", "adm_dhcp_failover_relations", "adm_dhcp_scope_failovers"]
-            .iter()
-            .enumerate()
+        for (i, t) in [
+            "adm_dhcp_servers",
+            "adm_dhcp_scopes",
+            "adm_dhcp_failover_relations",
+            "adm_dhcp_scope_failovers",
+        ]
+        .iter()
+        .enumerate()
         {
             out[i] = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {t}")))
                 .fetch_one(&mut *self.conn)
@@ -666,5 +744,9 @@ impl Db<'_> {
 
 /// Makes a violation for an id that names no row.
 pub fn missing(field: &'static str, id: RecordId, entity: Entity) -> FieldViolation {
-    FieldViolation::new(field, id, format!("names no {entity} (no row in {})", entity.table()))
+    FieldViolation::new(
+        field,
+        id,
+        format!("names no {entity} (no row in {})", entity.table()),
+    )
 }

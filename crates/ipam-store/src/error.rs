@@ -60,7 +60,9 @@ impl UniqueConstraint {
     fn from_name(name: &str) -> Self {
         if name.contains("uq_dhcp_failover_relation") {
             Self::FailoverRelation
-        } else if name.contains("uq_dhcp_scope_failover_scope") || name.contains("adm_dhcp_scope_failovers.scope_id") {
+        } else if name.contains("uq_dhcp_scope_failover_scope")
+            || name.contains("adm_dhcp_scope_failovers.scope_id")
+        {
             Self::ScopeInOneRelationship
         } else if name.contains("uq_dhcp_server_name") {
             Self::ServerName
@@ -126,13 +128,19 @@ pub enum StoreError {
 fn unique_message(c: UniqueConstraint, detail: &str) -> String {
     match c {
         UniqueConstraint::FailoverRelation => {
-            format!("a failover relationship with the same name and servers already exists ({detail})")
+            format!(
+                "a failover relationship with the same name and servers already exists ({detail})"
+            )
         }
         UniqueConstraint::ScopeInOneRelationship => {
             format!("the scope is already in a failover relationship ({detail})")
         }
-        UniqueConstraint::ServerName => format!("a DHCP server with that name already exists ({detail})"),
-        UniqueConstraint::ScopeSubnet => format!("the server already has a scope for that subnet ({detail})"),
+        UniqueConstraint::ServerName => {
+            format!("a DHCP server with that name already exists ({detail})")
+        }
+        UniqueConstraint::ScopeSubnet => {
+            format!("the server already has a scope for that subnet ({detail})")
+        }
         UniqueConstraint::Other => format!("the row conflicts with an existing row ({detail})"),
     }
 }
@@ -142,14 +150,24 @@ impl StoreError {
     pub(crate) fn classify(err: sqlx::Error, detail: impl FnOnce() -> String) -> Self {
         if let sqlx::Error::Database(db) = &err {
             if db.is_unique_violation() {
-                let name = db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned());
-                return StoreError::UniqueViolation { constraint: UniqueConstraint::from_name(&name), detail: detail() };
+                let name = db
+                    .constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned());
+                return StoreError::UniqueViolation {
+                    constraint: UniqueConstraint::from_name(&name),
+                    detail: detail(),
+                };
             }
             if db.is_foreign_key_violation() {
                 return StoreError::ForeignKeyViolation { detail: detail() };
             }
             if db.is_check_violation() {
-                return StoreError::Invalid(vec![FieldViolation::new("row", detail(), db.message().to_owned())]);
+                return StoreError::Invalid(vec![FieldViolation::new(
+                    "row",
+                    detail(),
+                    db.message().to_owned(),
+                )]);
             }
         }
         StoreError::Database(err)
@@ -157,7 +175,12 @@ impl StoreError {
 
     /// True when retrying the same change later may succeed (lost connection, busy database).
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed))
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+            )
+        )
     }
 }
 

@@ -17,7 +17,9 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use ipam_model::validate::{FieldViolation, validate_new_scope, validate_new_server};
-use ipam_model::{DhcpFailoverConfigSyncStatus, DhcpScopeStatus, NewDhcpScope, NewDhcpServer, TimeSpan};
+use ipam_model::{
+    DhcpFailoverConfigSyncStatus, DhcpScopeStatus, NewDhcpScope, NewDhcpServer, TimeSpan,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{Store, StoreError};
@@ -122,7 +124,9 @@ impl Inventory {
             scope_name: scope.scope_name.clone(),
             description: scope.description.clone(),
             status: scope.status,
-            lease_duration: scope.lease_duration.unwrap_or(TimeSpan::from_secs(8 * 24 * 3600)),
+            lease_duration: scope
+                .lease_duration
+                .unwrap_or(TimeSpan::from_secs(8 * 24 * 3600)),
             failover_config_sync_status: DhcpFailoverConfigSyncStatus::Unknown,
         }
     }
@@ -130,20 +134,37 @@ impl Inventory {
     /// Every rule violation, each prefixed by its path (`servers[1].scopes[0].EndAddress …`).
     pub fn validate(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let fmt = |path: String, v: &[FieldViolation]| v.iter().map(move |v| format!("{path}.{v}")).collect::<Vec<_>>();
+        let fmt = |path: String, v: &[FieldViolation]| {
+            v.iter()
+                .map(move |v| format!("{path}.{v}"))
+                .collect::<Vec<_>>()
+        };
         let mut names = std::collections::HashSet::new();
         for (i, s) in self.servers.iter().enumerate() {
-            let server = NewDhcpServer { name: s.name.clone(), address: s.address, description: s.description.clone() };
+            let server = NewDhcpServer {
+                name: s.name.clone(),
+                address: s.address,
+                description: s.description.clone(),
+            };
             out.extend(fmt(format!("servers[{i}]"), &validate_new_server(&server)));
             if !names.insert(s.name.trim().to_lowercase()) {
-                out.push(format!("servers[{i}].name '{}' appears twice in the inventory", s.name));
+                out.push(format!(
+                    "servers[{i}].name '{}' appears twice in the inventory",
+                    s.name
+                ));
             }
             let mut subnets = std::collections::HashSet::new();
             for (j, sc) in s.scopes.iter().enumerate() {
                 // The parent id is assigned later; any positive placeholder passes its check.
-                out.extend(fmt(format!("servers[{i}].scopes[{j}]"), &validate_new_scope(&Self::scope_of(sc, 1))));
+                out.extend(fmt(
+                    format!("servers[{i}].scopes[{j}]"),
+                    &validate_new_scope(&Self::scope_of(sc, 1)),
+                ));
                 if !subnets.insert(sc.scope_id) {
-                    out.push(format!("servers[{i}].scopes[{j}].ScopeId '{}' appears twice for this server", sc.scope_id));
+                    out.push(format!(
+                        "servers[{i}].scopes[{j}].ScopeId '{}' appears twice for this server",
+                        sc.scope_id
+                    ));
                 }
             }
         }
@@ -153,7 +174,11 @@ impl Inventory {
 
 impl Store {
     /// Imports an inventory in one transaction. `progress` is called after each item.
-    pub async fn import(&self, inv: Inventory, progress: Option<ImportProgress>) -> Result<ImportReport, InventoryError> {
+    pub async fn import(
+        &self,
+        inv: Inventory,
+        progress: Option<ImportProgress>,
+    ) -> Result<ImportReport, InventoryError> {
         let errors = inv.validate();
         if !errors.is_empty() {
             return Err(InventoryError::Invalid(errors));

@@ -58,7 +58,11 @@ pub struct StoreOptions {
 impl StoreOptions {
     /// Defaults for `url`: 8 connections, durable commits.
     pub fn new(url: impl Into<String>) -> Self {
-        StoreOptions { url: url.into(), max_connections: 8, durable: true }
+        StoreOptions {
+            url: url.into(),
+            max_connections: 8,
+            durable: true,
+        }
     }
 }
 
@@ -80,9 +84,14 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
     if url == "sqlite::memory:" || url == "sqlite://:memory:" {
         return Ok((Backend::Sqlite, "sqlite::memory:".to_owned()));
     }
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     if path.is_empty() {
-        return Err(StoreError::Config("the SQLite database URL names no file".into()));
+        return Err(StoreError::Config(
+            "the SQLite database URL names no file".into(),
+        ));
     }
     if path.contains("://") {
         return Err(StoreError::Config(format!(
@@ -90,7 +99,11 @@ pub fn normalize_url(url: &str) -> Result<(Backend, String), StoreError> {
         )));
     }
     let sep = if path.contains('?') { '&' } else { '?' };
-    let opts = if path.contains("mode=") { String::new() } else { format!("{sep}mode=rwc") };
+    let opts = if path.contains("mode=") {
+        String::new()
+    } else {
+        format!("{sep}mode=rwc")
+    };
     Ok((Backend::Sqlite, format!("sqlite://{path}{opts}")))
 }
 
@@ -107,7 +120,9 @@ impl Store {
         let connect = AnyConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
         let durable = opts.durable;
-        let mut pool = AnyPoolOptions::new().max_connections(opts.max_connections).acquire_timeout(Duration::from_secs(30));
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(opts.max_connections)
+            .acquire_timeout(Duration::from_secs(30));
         if backend == Backend::Sqlite {
             pool = pool.after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -126,7 +141,10 @@ impl Store {
             }
         }
         let pool = pool.connect_with(connect).await.map_err(|e| {
-            StoreError::Config(format!("cannot open the {backend} database at {}: {e}", redact(&opts.url)))
+            StoreError::Config(format!(
+                "cannot open the {backend} database at {}: {e}",
+                redact(&opts.url)
+            ))
         })?;
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -137,7 +155,11 @@ impl Store {
             .await
             .map_err(|e| StoreError::Config(format!("cannot bring the schema up to date: {e}")))?;
         tracing::info!(%backend, url = %redact(&opts.url), "store open");
-        Ok(Store { pool, backend, write_gate: Arc::new(Mutex::new(())) })
+        Ok(Store {
+            pool,
+            backend,
+            write_gate: Arc::new(Mutex::new(())),
+        })
     }
 
     /// The engine.
@@ -147,7 +169,10 @@ impl Store {
 
     /// A pooled connection for reads (autocommit).
     pub async fn conn(&self) -> Result<Conn, StoreError> {
-        Ok(Conn { conn: self.pool.acquire().await?, backend: self.backend })
+        Ok(Conn {
+            conn: self.pool.acquire().await?,
+            backend: self.backend,
+        })
     }
 
     /// Runs `f` in one transaction and commits it; on any error, rolls everything back.
@@ -164,7 +189,9 @@ impl Store {
         let task = tokio::spawn(async move { store.write_here(f).await });
         match task.await {
             Ok(r) => r,
-            Err(join) => Err(E::from(StoreError::Config(format!("the write task failed: {join}")))),
+            Err(join) => Err(E::from(StoreError::Config(format!(
+                "the write task failed: {join}"
+            )))),
         }
     }
 
@@ -181,11 +208,21 @@ impl Store {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        let mut tx = self.pool.begin_with(begin).await.map_err(|e| E::from(e.into()))?;
-        let result = f(Db { conn: &mut tx, backend: self.backend }).await;
+        let mut tx = self
+            .pool
+            .begin_with(begin)
+            .await
+            .map_err(|e| E::from(e.into()))?;
+        let result = f(Db {
+            conn: &mut tx,
+            backend: self.backend,
+        })
+        .await;
         match result {
             Ok(v) => {
-                tx.commit().await.map_err(|e| E::from(StoreError::from(e)))?;
+                tx.commit()
+                    .await
+                    .map_err(|e| E::from(StoreError::from(e)))?;
                 Ok(v)
             }
             Err(e) => {
@@ -212,7 +249,10 @@ pub struct Conn {
 impl Conn {
     /// The queries, outside any explicit transaction.
     pub fn db(&mut self) -> Db<'_> {
-        Db { conn: &mut self.conn, backend: self.backend }
+        Db {
+            conn: &mut self.conn,
+            backend: self.backend,
+        }
     }
 }
 
@@ -236,16 +276,28 @@ mod tests {
 
     #[test]
     fn urls_are_normalised() {
-        assert_eq!(normalize_url("ipamd.db").unwrap(), (Backend::Sqlite, "sqlite://ipamd.db?mode=rwc".into()));
-        assert_eq!(normalize_url("sqlite://x/y.db").unwrap().1, "sqlite://x/y.db?mode=rwc");
-        assert_eq!(normalize_url("postgres://u@h/db").unwrap().0, Backend::Postgres);
+        assert_eq!(
+            normalize_url("ipamd.db").unwrap(),
+            (Backend::Sqlite, "sqlite://ipamd.db?mode=rwc".into())
+        );
+        assert_eq!(
+            normalize_url("sqlite://x/y.db").unwrap().1,
+            "sqlite://x/y.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize_url("postgres://u@h/db").unwrap().0,
+            Backend::Postgres
+        );
         assert!(normalize_url("mysql://h/db").is_err());
         assert!(normalize_url("sqlite://").is_err());
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -9,7 +9,9 @@ use ipam_store::{Entity, Store, StoreError, UniqueConstraint};
 use ipam_testkit::{counts, each_store, failover, scope, server};
 
 async fn insert_failover(store: &Store, f: DhcpFailover) -> Result<RecordId, StoreError> {
-    store.write(move |mut db| Box::pin(async move { db.insert_failover(&f).await })).await
+    store
+        .write(move |mut db| Box::pin(async move { db.insert_failover(&f).await }))
+        .await
 }
 
 async fn two_servers(store: &Store) -> (RecordId, RecordId) {
@@ -33,51 +35,129 @@ each_store!(servers_can_be_registered_read_listed_and_deleted, |ts| {
     assert_eq!(got.name, "dhcp1.test");
     assert_eq!(got.address.to_string(), "10.0.0.1");
     assert_eq!(conn.db().list_servers().await.unwrap().len(), 2);
-    assert_eq!(conn.db().find_server_by_name("DHCP2.TEST").await.unwrap().unwrap().record_id, b);
+    assert_eq!(
+        conn.db()
+            .find_server_by_name("DHCP2.TEST")
+            .await
+            .unwrap()
+            .unwrap()
+            .record_id,
+        b
+    );
     drop(conn);
-    store.write(move |mut db| Box::pin(async move { db.delete_server(b).await })).await.unwrap();
+    store
+        .write(move |mut db| Box::pin(async move { db.delete_server(b).await }))
+        .await
+        .unwrap();
     assert_eq!(counts(store).await, [1, 0, 0, 0]);
-    let err = store.write(move |mut db| Box::pin(async move { db.delete_server(b).await })).await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound { entity: Entity::DhcpServer, record_id } if record_id == b), "{err}");
+    let err = store
+        .write(move |mut db| Box::pin(async move { db.delete_server(b).await }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::NotFound { entity: Entity::DhcpServer, record_id } if record_id == b),
+        "{err}"
+    );
 });
 
-each_store!(bad_servers_are_refused_naming_the_field_and_leave_the_store_unchanged, |ts| {
-    let store = &ts.store;
-    two_servers(store).await;
-    let before = counts(store).await;
-    let mut long = server(3);
-    long.name = "x".repeat(257);
-    let err = store.write(move |mut db| Box::pin(async move { db.insert_server(&long).await })).await.unwrap_err();
-    match &err {
-        StoreError::Invalid(v) => assert_eq!(v[0].field, "name"),
-        other => panic!("{other}"),
+each_store!(
+    bad_servers_are_refused_naming_the_field_and_leave_the_store_unchanged,
+    |ts| {
+        let store = &ts.store;
+        two_servers(store).await;
+        let before = counts(store).await;
+        let mut long = server(3);
+        long.name = "x".repeat(257);
+        let err = store
+            .write(move |mut db| Box::pin(async move { db.insert_server(&long).await }))
+            .await
+            .unwrap_err();
+        match &err {
+            StoreError::Invalid(v) => assert_eq!(v[0].field, "name"),
+            other => panic!("{other}"),
+        }
+        assert!(err.to_string().contains("257 characters"), "{err}");
+        let mut dup = server(1);
+        dup.name = "DHCP1.test".into();
+        let err = store
+            .write(move |mut db| Box::pin(async move { db.insert_server(&dup).await }))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::UniqueViolation {
+                    constraint: UniqueConstraint::ServerName,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(counts(store).await, before);
     }
-    assert!(err.to_string().contains("257 characters"), "{err}");
-    let mut dup = server(1);
-    dup.name = "DHCP1.test".into();
-    let err = store.write(move |mut db| Box::pin(async move { db.insert_server(&dup).await })).await.unwrap_err();
-    assert!(matches!(err, StoreError::UniqueViolation { constraint: UniqueConstraint::ServerName, .. }), "{err}");
-    assert_eq!(counts(store).await, before);
-});
+);
 
 each_store!(scopes_can_be_registered_and_refused_precisely, |ts| {
     let store = &ts.store;
     let (a, _) = two_servers(store).await;
-    let s = store.write(move |mut db| Box::pin(async move { db.insert_scope(&scope(a, 1)).await })).await.unwrap();
+    let s = store
+        .write(move |mut db| Box::pin(async move { db.insert_scope(&scope(a, 1)).await }))
+        .await
+        .unwrap();
     let mut conn = store.conn().await.unwrap();
     assert_eq!(conn.db().get_scope(s.record_id).await.unwrap().unwrap(), s);
-    assert_eq!(conn.db().list_scopes(Some(a)).await.unwrap(), vec![s.clone()]);
-    assert!(conn.db().list_scopes(Some(a + 100)).await.unwrap().is_empty());
+    assert_eq!(
+        conn.db().list_scopes(Some(a)).await.unwrap(),
+        vec![s.clone()]
+    );
+    assert!(
+        conn.db()
+            .list_scopes(Some(a + 100))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     drop(conn);
 
-    let err = store.write(|mut db| Box::pin(async move { db.insert_scope(&scope(9999, 2)).await })).await.unwrap_err();
-    assert!(matches!(err, StoreError::NotFound { entity: Entity::DhcpServer, record_id: 9999 }), "{err}");
-    let err = store.write(move |mut db| Box::pin(async move { db.insert_scope(&scope(a, 1)).await })).await.unwrap_err();
-    assert!(matches!(err, StoreError::UniqueViolation { constraint: UniqueConstraint::ScopeSubnet, .. }), "{err}");
+    let err = store
+        .write(|mut db| Box::pin(async move { db.insert_scope(&scope(9999, 2)).await }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                entity: Entity::DhcpServer,
+                record_id: 9999
+            }
+        ),
+        "{err}"
+    );
+    let err = store
+        .write(move |mut db| Box::pin(async move { db.insert_scope(&scope(a, 1)).await }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UniqueViolation {
+                constraint: UniqueConstraint::ScopeSubnet,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let mut bad = scope(a, 3);
     bad.end_address = "10.4.0.1".parse().unwrap();
-    let err = store.write(move |mut db| Box::pin(async move { db.insert_scope(&bad).await })).await.unwrap_err();
-    assert!(err.to_string().contains("EndAddress '10.4.0.1' is outside the subnet"), "{err}");
+    let err = store
+        .write(move |mut db| Box::pin(async move { db.insert_scope(&bad).await }))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("EndAddress '10.4.0.1' is outside the subnet"),
+        "{err}"
+    );
     assert_eq!(counts(store).await, [2, 1, 0, 0]);
 });
 
@@ -89,7 +169,15 @@ each_store!(failover_rows_keep_every_field, |ts| {
     f.server2_ps_name = Some("DHCP2".into());
     let id = insert_failover(store, f.clone()).await.unwrap();
     assert_ne!(id, 4242);
-    let got = store.conn().await.unwrap().db().get_failover(id).await.unwrap().unwrap();
+    let got = store
+        .conn()
+        .await
+        .unwrap()
+        .db()
+        .get_failover(id)
+        .await
+        .unwrap()
+        .unwrap();
     f.record_id = id;
     assert_eq!(got, f);
 });
@@ -98,8 +186,19 @@ each_store!(duplicate_relationship_tuple_is_rejected, |ts| {
     let store = &ts.store;
     let (a, b) = two_servers(store).await;
     insert_failover(store, failover("rel", a, b)).await.unwrap();
-    let err = insert_failover(store, failover("rel", a, b)).await.unwrap_err();
-    assert!(matches!(err, StoreError::UniqueViolation { constraint: UniqueConstraint::FailoverRelation, .. }), "{err}");
+    let err = insert_failover(store, failover("rel", a, b))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UniqueViolation {
+                constraint: UniqueConstraint::FailoverRelation,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("RelationshipName 'rel'"), "{err}");
     // Same name, other server order: a different tuple.
     insert_failover(store, failover("rel", b, a)).await.unwrap();
@@ -120,7 +219,10 @@ each_store!(forty_concurrent_identical_inserts_give_one_row, |ts| {
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(StoreError::UniqueViolation { constraint: UniqueConstraint::FailoverRelation, .. }) => dup += 1,
+            Err(StoreError::UniqueViolation {
+                constraint: UniqueConstraint::FailoverRelation,
+                ..
+            }) => dup += 1,
             Err(other) => panic!("unexpected: {other}"),
         }
     }
@@ -132,45 +234,91 @@ each_store!(a_failover_row_blocks_deleting_its_server, |ts| {
     let store = &ts.store;
     let (a, b) = two_servers(store).await;
     let id = insert_failover(store, failover("rel", a, b)).await.unwrap();
-    let err = store.write(move |mut db| Box::pin(async move { db.delete_server(b).await })).await.unwrap_err();
+    let err = store
+        .write(move |mut db| Box::pin(async move { db.delete_server(b).await }))
+        .await
+        .unwrap_err();
     match &err {
-        StoreError::StillReferenced { entity: Entity::DhcpServer, record_id, referenced_by: Entity::DhcpFailover, referencing_ids } => {
+        StoreError::StillReferenced {
+            entity: Entity::DhcpServer,
+            record_id,
+            referenced_by: Entity::DhcpFailover,
+            referencing_ids,
+        } => {
             assert_eq!((*record_id, referencing_ids.clone()), (b, vec![id]));
         }
         other => panic!("{other}"),
     }
-    assert!(err.to_string().contains(&format!("DHCP server {b} is still referenced by DHCP failover relationship {id}")));
+    assert!(err.to_string().contains(&format!(
+        "DHCP server {b} is still referenced by DHCP failover relationship {id}"
+    )));
     assert_eq!(counts(store).await, [2, 0, 1, 0]);
-    store.write(move |mut db| Box::pin(async move { db.delete_failover(id).await })).await.unwrap();
-    store.write(move |mut db| Box::pin(async move { db.delete_server(b).await })).await.unwrap();
-});
-
-each_store!(deleting_a_scope_or_a_relationship_cascades_its_links, |ts| {
-    let store = &ts.store;
-    let (a, b) = two_servers(store).await;
-    let (s1, s2, rel) = store
-        .write(move |mut db| {
-            Box::pin(async move {
-                let s1 = db.insert_scope(&scope(a, 1)).await?.record_id;
-                let s2 = db.insert_scope(&scope(b, 2)).await?.record_id;
-                let rel = db.insert_failover(&failover("rel", a, b)).await?;
-                assert!(db.link_scope(s1, rel).await?);
-                assert!(!db.link_scope(s1, rel).await?, "an existing link is not added twice");
-                assert!(db.link_scope(s2, rel).await?);
-                Ok::<_, StoreError>((s1, s2, rel))
-            })
-        })
+    store
+        .write(move |mut db| Box::pin(async move { db.delete_failover(id).await }))
         .await
         .unwrap();
-    assert_eq!(counts(store).await, [2, 2, 1, 2]);
-    let scoped = store.conn().await.unwrap().db().get_scope(s1).await.unwrap().unwrap();
-    assert_eq!(scoped.failover_relationship_name.as_deref(), Some("rel"));
-    store.write(move |mut db| Box::pin(async move { db.delete_scope(s1).await })).await.unwrap();
-    assert_eq!(counts(store).await, [2, 1, 1, 1]);
-    assert_eq!(store.conn().await.unwrap().db().scope_ids_of_failover(rel).await.unwrap(), vec![s2]);
-    store.write(move |mut db| Box::pin(async move { db.delete_failover(rel).await })).await.unwrap();
-    assert_eq!(counts(store).await, [2, 1, 0, 0]);
+    store
+        .write(move |mut db| Box::pin(async move { db.delete_server(b).await }))
+        .await
+        .unwrap();
 });
+
+each_store!(
+    deleting_a_scope_or_a_relationship_cascades_its_links,
+    |ts| {
+        let store = &ts.store;
+        let (a, b) = two_servers(store).await;
+        let (s1, s2, rel) = store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    let s1 = db.insert_scope(&scope(a, 1)).await?.record_id;
+                    let s2 = db.insert_scope(&scope(b, 2)).await?.record_id;
+                    let rel = db.insert_failover(&failover("rel", a, b)).await?;
+                    assert!(db.link_scope(s1, rel).await?);
+                    assert!(
+                        !db.link_scope(s1, rel).await?,
+                        "an existing link is not added twice"
+                    );
+                    assert!(db.link_scope(s2, rel).await?);
+                    Ok::<_, StoreError>((s1, s2, rel))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(counts(store).await, [2, 2, 1, 2]);
+        let scoped = store
+            .conn()
+            .await
+            .unwrap()
+            .db()
+            .get_scope(s1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(scoped.failover_relationship_name.as_deref(), Some("rel"));
+        store
+            .write(move |mut db| Box::pin(async move { db.delete_scope(s1).await }))
+            .await
+            .unwrap();
+        assert_eq!(counts(store).await, [2, 1, 1, 1]);
+        assert_eq!(
+            store
+                .conn()
+                .await
+                .unwrap()
+                .db()
+                .scope_ids_of_failover(rel)
+                .await
+                .unwrap(),
+            vec![s2]
+        );
+        store
+            .write(move |mut db| Box::pin(async move { db.delete_failover(rel).await }))
+            .await
+            .unwrap();
+        assert_eq!(counts(store).await, [2, 1, 0, 0]);
+    }
+);
 
 each_store!(a_scope_is_in_at_most_one_relationship, |ts| {
     let store = &ts.store;
@@ -188,8 +336,21 @@ each_store!(a_scope_is_in_at_most_one_relationship, |ts| {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UniqueViolation { constraint: UniqueConstraint::ScopeInOneRelationship, .. }), "{err}");
-    assert_eq!(counts(store).await, [2, 0, 0, 0], "the whole transaction rolled back");
+    assert!(
+        matches!(
+            err,
+            StoreError::UniqueViolation {
+                constraint: UniqueConstraint::ScopeInOneRelationship,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        counts(store).await,
+        [2, 0, 0, 0],
+        "the whole transaction rolled back"
+    );
 });
 
 each_store!(a_failing_write_leaves_nothing_behind, |ts| {
@@ -206,7 +367,10 @@ each_store!(a_failing_write_leaves_nothing_behind, |ts| {
         })
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::ForeignKeyViolation { .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::ForeignKeyViolation { .. }),
+        "{err}"
+    );
     assert_eq!(counts(store).await, before);
 });
 
@@ -218,10 +382,13 @@ each_store!(inventory_imports_atomically_and_idempotently, |ts| {
     let seen = Arc::new(AtomicU64::new(0));
     let s2 = seen.clone();
     let report = store
-        .import(inv.clone(), Some(Arc::new(move |done, total| {
-            assert!(done <= total);
-            s2.store(done, Ordering::SeqCst);
-        })))
+        .import(
+            inv.clone(),
+            Some(Arc::new(move |done, total| {
+                assert!(done <= total);
+                s2.store(done, Ordering::SeqCst);
+            })),
+        )
         .await
         .unwrap();
     assert_eq!(seen.load(Ordering::SeqCst), inv.items());
@@ -236,8 +403,13 @@ each_store!(inventory_imports_atomically_and_idempotently, |ts| {
 
 each_store!(a_bad_inventory_changes_nothing_and_names_the_field, |ts| {
     let store = &ts.store;
-    let err = Inventory::from_json("{\"servers\": [ {\"name\": \"a\", \"address\": \"10.0.0.300\"} ]}").unwrap_err();
-    assert!(matches!(err, InventoryError::Syntax(ref m) if m.contains("line 1")), "{err}");
+    let err =
+        Inventory::from_json("{\"servers\": [ {\"name\": \"a\", \"address\": \"10.0.0.300\"} ]}")
+            .unwrap_err();
+    assert!(
+        matches!(err, InventoryError::Syntax(ref m) if m.contains("line 1")),
+        "{err}"
+    );
     let err = Inventory::from_json("{\"servers\": [], \"extra\": 1}").unwrap_err();
     assert!(err.to_string().contains("unknown field `extra`"), "{err}");
 
@@ -247,7 +419,10 @@ each_store!(a_bad_inventory_changes_nothing_and_names_the_field, |ts| {
     let err = store.import(inv, None).await.unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("servers[0].name"), "{msg}");
-    assert!(msg.contains("servers[1].scopes[0].EndAddress '192.0.2.1'"), "{msg}");
+    assert!(
+        msg.contains("servers[1].scopes[0].EndAddress '192.0.2.1'"),
+        "{msg}"
+    );
     assert_eq!(counts(store).await, [0, 0, 0, 0]);
 
     // A conflict found inside the transaction rolls back what came before it.

@@ -169,7 +169,10 @@ pub async fn execute(url: &str, statements: &[&str]) {
     let (_, url) = ipam_store::normalize_url(url).expect("url");
     let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
     for s in statements {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string())).execute(&mut conn).await.expect("statement");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(s.to_string()))
+            .execute(&mut conn)
+            .await
+            .expect("statement");
     }
     conn.close().await.ok();
 }
