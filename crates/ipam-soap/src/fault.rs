@@ -32,7 +32,7 @@ impl FaultCode {
         }
     }
 
-    /// The code for a local name (any namespace, see DECISIONS.md on Mono's bare `Sender`).
+    /// The code for a local name (any namespace, see docs/spec-decisions.md on Mono's bare `Sender`).
     pub fn from_local_name(name: &str) -> Option<Self> {
         [
             Self::VersionMismatch,

@@ -4,7 +4,7 @@
 //!
 //! Requests are read with roxmltree (namespace URIs, never prefixes; `i:type` QNames
 //! resolved against in-scope namespaces); replies are written with quick-xml's `Writer`.
-//! Spec gaps and the choices made are listed in `DECISIONS.md`.
+//! Spec gaps and the choices made are listed in `docs/spec-decisions.md` ("Message layer").
 
 // A `Fault` is the error of every decoder by design (it is what goes back on the wire);
 // it is built at most once per message, so its size does not matter.

@@ -1,5 +1,5 @@
 //! Reader quotas in the manner of WCF's `XmlDictionaryReaderQuotas` and `MaxReceivedMessageSize`,
-//! checked before the document tree is built (see DECISIONS.md, "Limits").
+//! checked before the document tree is built (see docs/spec-decisions.md, "Limits").
 
 use std::collections::HashSet;
 

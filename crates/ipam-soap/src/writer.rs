@@ -226,7 +226,7 @@ impl Out {
 
 /// Escapes text for content and attribute values. `\r` and tabs/newlines in attributes are
 /// written as character references so they survive end-of-line and attribute normalization;
-/// characters XML 1.0 cannot carry are replaced by U+FFFD (DECISIONS.md).
+/// characters XML 1.0 cannot carry are replaced by U+FFFD (docs/spec-decisions.md).
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

@@ -273,7 +273,7 @@ fn completion() -> BoxedStrategy<DhcpMsmOverallCompletionStatus> {
         proptest::collection::vec(entity, 0..4),
         proptest::option::of(exception()),
         any::<bool>(),
-        // The secret is never written back (DECISIONS.md), so it cannot round-trip.
+        // The secret is never written back (docs/spec-decisions.md), so it cannot round-trip.
         proptest::option::of(failover_with(Just(None).boxed())),
     )
         .prop_map(
