@@ -216,7 +216,7 @@ pub(crate) fn store_fault(context: IpamExceptionId, what: &str, e: StoreError) -
                 e.to_string(),
             )
         }
-        StoreError::Database(_) | StoreError::Config(_) => {
+        StoreError::Database(_) | StoreError::Config(_) | StoreError::CommitFailed(_) => {
             IpamException::new(IpamExceptionId::IpamApiGenericDatabaseError, e.to_string())
         }
     };

@@ -735,6 +735,14 @@ impl Db<'_> {
         Ok(out)
     }
 
+    /// Runs a statement outside the typed queries: maintenance and test set-up only (for
+    /// example `PRAGMA defer_foreign_keys = ON` to exercise a failing commit).
+    #[doc(hidden)]
+    pub async fn execute_unchecked(&mut self, sql: &'static str) -> Result<()> {
+        sqlx::raw_sql(sql).execute(&mut *self.conn).await?;
+        Ok(())
+    }
+
     /// A cheap round trip, for health checks.
     pub async fn ping(&mut self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&mut *self.conn).await?;

@@ -120,6 +120,9 @@ pub enum StoreError {
     /// The database could not be reached or failed.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// The commit of the transaction holding this write failed: nothing of it is stored.
+    #[error("the change was not committed: {0}")]
+    CommitFailed(String),
     /// The store was asked for something it cannot do (bad URL, failed migration …).
     #[error("{0}")]
     Config(String),
@@ -177,9 +180,10 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            StoreError::Database(
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
-            )
+            StoreError::CommitFailed(_)
+                | StoreError::Database(
+                    sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+                )
         )
     }
 }

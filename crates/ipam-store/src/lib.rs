@@ -7,6 +7,7 @@
 
 mod db;
 mod error;
+mod group;
 pub mod inventory;
 
 use std::str::FromStr;
@@ -21,6 +22,7 @@ use tokio::sync::Mutex;
 
 pub use db::{Db, missing};
 pub use error::{Entity, StoreError, UniqueConstraint};
+pub use group::GroupCommitStats;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -53,6 +55,11 @@ pub struct StoreOptions {
     /// SQLite only: fsync every commit (`synchronous=FULL`). Off means `NORMAL`: still
     /// atomic and consistent, but the last commits may be lost on power failure.
     pub durable: bool,
+    /// Share one transaction and one durable commit among concurrent writes (each in its
+    /// own savepoint, each failing alone). On by default.
+    pub group_commit: bool,
+    /// Most writes in one group commit.
+    pub max_batch: usize,
 }
 
 impl StoreOptions {
@@ -62,6 +69,8 @@ impl StoreOptions {
             url: url.into(),
             max_connections: 8,
             durable: true,
+            group_commit: true,
+            max_batch: 256,
         }
     }
 }
@@ -74,6 +83,9 @@ pub struct Store {
     /// SQLite has one writer at a time; writers queue here instead of spinning on
     /// `SQLITE_BUSY`. (PostgreSQL writers run concurrently and lock rows.)
     write_gate: Arc<Mutex<()>>,
+    /// The group-commit writer's queue, when group commit is on.
+    writer: Option<tokio::sync::mpsc::Sender<group::Job>>,
+    stats: Arc<GroupCommitStats>,
 }
 
 /// Normalises a database URL: a bare path or `sqlite:PATH` becomes `sqlite://PATH?mode=rwc`.
@@ -155,11 +167,22 @@ impl Store {
             .await
             .map_err(|e| StoreError::Config(format!("cannot bring the schema up to date: {e}")))?;
         tracing::info!(%backend, url = %redact(&opts.url), "store open");
+        let stats = Arc::new(GroupCommitStats::default());
+        let writer = opts
+            .group_commit
+            .then(|| group::spawn_writer(pool.clone(), backend, opts.max_batch, stats.clone()));
         Ok(Store {
             pool,
             backend,
             write_gate: Arc::new(Mutex::new(())),
+            writer,
+            stats,
         })
+    }
+
+    /// Group-commit counters (zero when group commit is off).
+    pub fn group_commit_stats(&self) -> &GroupCommitStats {
+        &self.stats
     }
 
     /// The engine.
@@ -178,13 +201,26 @@ impl Store {
     /// Runs `f` in one transaction and commits it; on any error, rolls everything back.
     ///
     /// The transaction runs on its own task: if the caller stops waiting, the change still
-    /// commits or rolls back as a whole, never half-written.
+    /// commits or rolls back as a whole, never half-written. With group commit (the
+    /// default) concurrent writes share one commit, each in its own savepoint; `write`
+    /// returns only after that commit, and a failing write fails alone.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
     {
+        if let Some(writer) = &self.writer {
+            let (job, answer) = group::job(f);
+            if writer.send(job).await.is_err() {
+                return Err(E::from(StoreError::Config("the store is closed".into())));
+            }
+            return answer.await.unwrap_or_else(|_| {
+                Err(E::from(StoreError::CommitFailed(
+                    "the write was abandoned (it panicked or its batch could not start)".into(),
+                )))
+            });
+        }
         let store = self.clone();
         let task = tokio::spawn(async move { store.write_here(f).await });
         match task.await {

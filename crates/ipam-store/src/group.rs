@@ -1,0 +1,147 @@
+//! Group commit: concurrent writes share one transaction and one durable commit.
+//!
+//! One writer task takes every write queued while the previous batch was committing (up to
+//! `max_batch`), runs each in its own SAVEPOINT inside one transaction, and commits once.
+//! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
+//! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
+//! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
+//! is visible.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{Backend, Db, StoreError};
+
+/// What a finished write hands back to the writer: whether it succeeded, and how to
+/// answer its caller once the batch's fate is known.
+pub(crate) struct Completion {
+    ok: bool,
+    deliver: Box<dyn FnOnce(Option<&StoreError>) + Send>,
+}
+
+/// A queued write.
+pub(crate) type Job = Box<dyn for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Completion> + Send>;
+
+/// Wraps a typed write closure into a [`Job`] and the receiver of its answer.
+pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<Result<T, E>>)
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let job: Job = Box::new(move |db| {
+        Box::pin(async move {
+            let result = f(db).await;
+            Completion {
+                ok: result.is_ok(),
+                deliver: Box::new(move |commit_error| {
+                    let answer = match (result, commit_error) {
+                        (Ok(_), Some(e)) => Err(E::from(StoreError::CommitFailed(e.to_string()))),
+                        (r, _) => r,
+                    };
+                    let _ = tx.send(answer);
+                }),
+            }
+        })
+    });
+    (job, rx)
+}
+
+/// Counters of the group-commit writer.
+#[derive(Debug, Default)]
+pub struct GroupCommitStats {
+    /// Transactions committed (or attempted).
+    pub batches: AtomicU64,
+    /// Writes run in them.
+    pub writes: AtomicU64,
+}
+
+/// Starts the writer task; it ends when every sender is gone.
+pub(crate) fn spawn_writer(
+    pool: AnyPool,
+    backend: Backend,
+    max_batch: usize,
+    stats: Arc<GroupCommitStats>,
+) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>(max_batch.max(1) * 16);
+    tokio::spawn(writer(pool, backend, rx, max_batch.max(1), stats));
+    tx
+}
+
+async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(sql).execute(conn).await.map(|_| ())
+}
+
+async fn writer(
+    pool: AnyPool,
+    backend: Backend,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+    stats: Arc<GroupCommitStats>,
+) {
+    let begin = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let size = batch.len();
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.writes.fetch_add(size as u64, Ordering::Relaxed);
+        let mut done: Vec<Completion> = Vec::with_capacity(size);
+        let outcome: Result<(), StoreError> = async {
+            let mut tx = pool.begin_with(begin).await?;
+            for job in batch.drain(..) {
+                exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                let run = AssertUnwindSafe(job(Db {
+                    conn: &mut tx,
+                    backend,
+                }))
+                .catch_unwind()
+                .await;
+                match run {
+                    Ok(c) if c.ok => {
+                        exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                        done.push(c);
+                    }
+                    other => {
+                        exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
+                        exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                        match other {
+                            Ok(c) => done.push(c),
+                            // A panicked write has no completion: its caller sees the channel close.
+                            Err(_) => tracing::error!("a write panicked; it was rolled back alone"),
+                        }
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        tracing::trace!(size, ok = outcome.is_ok(), "group commit");
+        match outcome {
+            Ok(()) => done.into_iter().for_each(|c| (c.deliver)(None)),
+            Err(e) => {
+                tracing::warn!(error = %e, size, "group commit failed; every write of the batch failed");
+                done.into_iter().for_each(|c| (c.deliver)(Some(&e)));
+            }
+        }
+        // Jobs never run because the batch broke early are dropped: their callers see a
+        // closed channel, reported as a failed write.
+        drop(batch);
+    }
+}

@@ -1,0 +1,195 @@
+//! Group commit (issue: "never acknowledges an operation whose rows are not committed, and
+//! isolates a failing operation from its batch"), on SQLite and PostgreSQL.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use ipam_model::NewDhcpServer;
+use ipam_store::{Store, StoreError, StoreOptions, UniqueConstraint};
+use ipam_testkit::{counts, each_store};
+
+fn named(name: &str) -> NewDhcpServer {
+    NewDhcpServer {
+        name: name.into(),
+        address: "10.0.0.1".parse().unwrap(),
+        description: None,
+    }
+}
+
+/// A second, independent store on the same data, without group commit: it sees only what
+/// is committed.
+async fn observer(url: &str) -> Store {
+    Store::open_with(StoreOptions {
+        group_commit: false,
+        max_connections: 2,
+        ..StoreOptions::new(url)
+    })
+    .await
+    .unwrap()
+}
+
+/// Holds the writer for a moment so the next writes queue up into one batch.
+fn block_writer(store: &Store) -> tokio::task::JoinHandle<()> {
+    let store = store.clone();
+    tokio::spawn(async move {
+        store
+            .write(|_db| {
+                Box::pin(async move {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap();
+    })
+}
+
+each_store!(
+    a_failing_write_fails_alone_and_acknowledged_writes_are_committed,
+    |ts| {
+        let store = &ts.store;
+        store
+            .write(|mut db| Box::pin(async move { db.insert_server(&named("taken")).await }))
+            .await
+            .unwrap();
+        let watcher = observer(&ts.url).await;
+        let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
+        let blocker = block_writer(store);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let tasks: Vec<_> = (0..30)
+            .map(|i| {
+                let store = store.clone();
+                let watcher = watcher.clone();
+                tokio::spawn(async move {
+                    let name = if i % 3 == 0 {
+                        "taken".to_string()
+                    } else {
+                        format!("s{i}")
+                    };
+                    let n = name.clone();
+                    let r = store
+                        .write(move |mut db| {
+                            Box::pin(async move { db.insert_server(&named(&n)).await })
+                        })
+                        .await;
+                    if r.is_ok() {
+                        // Acknowledged means committed: an independent connection sees it now.
+                        let seen = watcher
+                            .conn()
+                            .await
+                            .unwrap()
+                            .db()
+                            .find_server_by_name(&name)
+                            .await
+                            .unwrap();
+                        assert!(
+                            seen.is_some(),
+                            "{name} was acknowledged before it was committed"
+                        );
+                    }
+                    (i, r)
+                })
+            })
+            .collect();
+        blocker.await.unwrap();
+        for t in tasks {
+            let (i, r) = t.await.unwrap();
+            if i % 3 == 0 {
+                assert!(
+                    matches!(
+                        r,
+                        Err(StoreError::UniqueViolation {
+                            constraint: UniqueConstraint::ServerName,
+                            ..
+                        })
+                    ),
+                    "write {i}: {r:?}"
+                );
+            } else {
+                r.unwrap_or_else(|e| panic!("write {i} failed with its batch-mate: {e}"));
+            }
+        }
+        assert_eq!(counts(&watcher).await[0], 1 + 20);
+        let batches = store.group_commit_stats().batches.load(Ordering::Relaxed) - before;
+        assert!(
+            batches < 31,
+            "30 queued writes and the blocker shared commits ({batches} batches)"
+        );
+    }
+);
+
+each_store!(a_failed_commit_acknowledges_nothing_of_its_batch, |ts| {
+    let store = &ts.store;
+    if ts.engine == "postgres" {
+        // A deferred constraint that fails at COMMIT for a server named 'poison'.
+        ipam_testkit::execute(
+            &ts.url,
+            &[
+                "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned commit'; END $$",
+                "CREATE CONSTRAINT TRIGGER poison AFTER INSERT ON adm_dhcp_servers DEFERRABLE INITIALLY DEFERRED \
+                 FOR EACH ROW WHEN (NEW.name = 'poison') EXECUTE FUNCTION poison()",
+            ],
+        )
+        .await;
+    }
+    let engine = ts.engine;
+    let blocker = block_writer(store);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .write(move |mut db| {
+                    Box::pin(async move { db.insert_server(&named(&format!("ok{i}"))).await })
+                })
+                .await
+        }));
+    }
+    let poison = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(move |mut db| {
+                    Box::pin(async move {
+                        if engine == "sqlite" {
+                            // Foreign keys checked at COMMIT; the dangling link fails it.
+                            db.execute_unchecked("PRAGMA defer_foreign_keys = ON").await?;
+                            db.execute_unchecked(
+                                "INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) VALUES (999999, 999999)",
+                            )
+                            .await?;
+                        } else {
+                            db.insert_server(&named("poison")).await?;
+                        }
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .await
+        })
+    };
+    blocker.await.unwrap();
+    let mut failed = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Err(StoreError::CommitFailed(_)) => failed += 1,
+            Ok(_) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert!(matches!(
+        poison.await.unwrap(),
+        Err(StoreError::CommitFailed(_))
+    ));
+    let watcher = observer(&ts.url).await;
+    let stored = counts(&watcher).await[0];
+    assert_eq!(
+        stored,
+        10 - failed,
+        "exactly the acknowledged writes are stored"
+    );
+    assert!(
+        failed > 0,
+        "the batch-mates of the failed commit were not acknowledged"
+    );
+});
