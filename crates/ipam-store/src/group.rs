@@ -18,11 +18,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Db, StoreError};
 
+/// Answers a write's caller, given the commit error if the batch's commit failed.
+type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+
 /// What a finished write hands back to the writer: whether it succeeded, and how to
 /// answer its caller once the batch's fate is known.
 pub(crate) struct Completion {
     ok: bool,
-    deliver: Box<dyn FnOnce(Option<&StoreError>) + Send>,
+    deliver: Deliver,
 }
 
 /// A queued write.
