@@ -1,7 +1,28 @@
-//! The JSON API of ipamd. Placeholder: being written.
+//! The JSON API of ipamd (axum), under `/api/v1`: DHCP servers and scopes, failover
+//! relationships, and the operations that change them, run by the same
+//! [`Engine`](ipam_engine::Engine) as the net.tcp wire and streamed as Server-Sent Events.
+//! Also `/healthz`, `/metrics` (Prometheus text) and `/api/v1/openapi.json`.
+
+pub mod dto;
+pub mod error;
+mod handlers;
+mod metrics;
+mod openapi;
+mod ops;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+pub use metrics::Metrics;
+pub use openapi::openapi;
+pub use ops::Registry;
 
 /// What the API handlers share.
 #[derive(Clone)]
@@ -12,7 +33,146 @@ pub struct AppState {
     pub open_sessions: Arc<AtomicI64>,
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+impl AppState {
+    /// The state with `engine` reporting every finished operation to `metrics`. Give the
+    /// returned `state.engine` to the net.tcp listener too, so its operations are counted.
+    pub fn with_metrics(
+        engine: ipam_engine::Engine,
+        open_sessions: Arc<AtomicI64>,
+        metrics: &Arc<Metrics>,
+    ) -> Self {
+        AppState {
+            engine: engine.with_observer(metrics.clone()),
+            open_sessions,
+        }
+    }
+}
+
+/// Limits of the API.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiOptions {
+    /// Largest request body accepted (413 beyond).
+    pub body_limit: usize,
+    /// Finished operations kept for `/api/v1/operations/{id}`.
+    pub keep_finished: usize,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        ApiOptions {
+            body_limit: 1024 * 1024,
+            keep_finished: 1000,
+        }
+    }
+}
+
+/// Every route: (method, path). The OpenAPI document lists each one (tested).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/dhcp-servers"),
+    ("post", "/api/v1/dhcp-servers"),
+    ("get", "/api/v1/dhcp-servers/{record_id}"),
+    ("delete", "/api/v1/dhcp-servers/{record_id}"),
+    ("get", "/api/v1/dhcp-scopes"),
+    ("post", "/api/v1/dhcp-scopes"),
+    ("get", "/api/v1/dhcp-scopes/{record_id}"),
+    ("delete", "/api/v1/dhcp-scopes/{record_id}"),
+    ("get", "/api/v1/dhcp-failovers"),
+    ("post", "/api/v1/dhcp-failovers"),
+    ("get", "/api/v1/dhcp-failovers/{record_id}"),
+    ("patch", "/api/v1/dhcp-failovers/{record_id}"),
+    ("delete", "/api/v1/dhcp-failovers/{record_id}"),
+    ("get", "/api/v1/dhcp-failovers/{record_id}/scopes"),
+    ("post", "/api/v1/dhcp-failovers/{record_id}/scopes"),
+    ("delete", "/api/v1/dhcp-failovers/{record_id}/scopes"),
+    ("post", "/api/v1/dhcp-failovers/{record_id}/replicate"),
+    ("get", "/api/v1/operations/{id}"),
+    ("get", "/api/v1/operations/{id}/events"),
+];
+
+/// What the handlers see.
+#[derive(Clone)]
+pub(crate) struct Api {
+    pub state: AppState,
+    pub registry: Registry,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The API's routes, with default limits and metrics of the operations it runs itself.
+/// For metrics that count the net.tcp operations too, build the state with
+/// [`AppState::with_metrics`] and use [`router_with`].
+pub fn router(state: AppState) -> Router {
+    let metrics = Metrics::new();
+    let state = AppState::with_metrics(state.engine, state.open_sessions, &metrics);
+    router_with(state, metrics, ApiOptions::default())
+}
+
+/// The API's routes with explicit metrics and limits.
+pub fn router_with(state: AppState, metrics: Arc<Metrics>, options: ApiOptions) -> Router {
+    use handlers::*;
+    let api = Api {
+        state,
+        registry: Registry::new(options.keep_finished),
+        metrics,
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/dhcp-servers",
+            get(list_servers).post(create_server),
+        )
+        .route(
+            "/api/v1/dhcp-servers/{record_id}",
+            get(get_server).delete(delete_server),
+        )
+        .route("/api/v1/dhcp-scopes", get(list_scopes).post(create_scope))
+        .route(
+            "/api/v1/dhcp-scopes/{record_id}",
+            get(get_scope).delete(delete_scope),
+        )
+        .route(
+            "/api/v1/dhcp-failovers",
+            get(list_failovers).post(create_failover),
+        )
+        .route(
+            "/api/v1/dhcp-failovers/{record_id}",
+            get(get_failover)
+                .patch(edit_failover)
+                .delete(delete_failover),
+        )
+        .route(
+            "/api/v1/dhcp-failovers/{record_id}/scopes",
+            get(failover_scopes).post(add_scopes).delete(remove_scopes),
+        )
+        .route(
+            "/api/v1/dhcp-failovers/{record_id}/replicate",
+            post(replicate),
+        )
+        .route("/api/v1/operations/{id}", get(get_operation))
+        .route("/api/v1/operations/{id}/events", get(operation_events))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .layer(axum::middleware::from_fn(trace))
+        .with_state(api)
+}
+
+/// One log line per request, in a span carrying method and path.
+async fn trace(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("http", %method, %path);
+    let response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let _enter = span.enter();
+    tracing::info!(
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
 }
