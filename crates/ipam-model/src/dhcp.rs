@@ -72,6 +72,22 @@ pub struct DhcpScopeV4 {
 }
 
 impl DhcpScopeV4 {
+    /// The scope's stored fields without its ids of record, e.g. to validate an update.
+    pub fn to_new(&self) -> NewDhcpScope {
+        NewDhcpScope {
+            parent_dhcp_server_record_id: self.parent_dhcp_server_record_id,
+            scope_id: self.scope_id,
+            subnet_mask: self.subnet_mask,
+            start_address: self.start_address,
+            end_address: self.end_address,
+            scope_name: self.scope_name.clone(),
+            description: self.description.clone(),
+            status: self.status,
+            lease_duration: self.lease_duration,
+            failover_config_sync_status: self.failover_config_sync_status,
+        }
+    }
+
     /// `PrefixLength`, derived from the mask.
     pub fn prefix_length(&self) -> u32 {
         u32::from(self.subnet_mask).leading_ones()

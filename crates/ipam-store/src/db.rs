@@ -131,6 +131,30 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
     })
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the server ids and every FailoverDetails column, in table order (the columns
+/// after `relationship_name` in the INSERT and UPDATE statements).
+fn bind_failover_details<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
+    q.bind(nonzero(f.server1_record_id))
+        .bind(nonzero(f.server2_record_id))
+        .bind(f.mode.as_str())
+        .bind(f.mclt.ticks())
+        .bind(f.auto_state_transition as i64)
+        .bind(f.state_switch_interval.ticks())
+        .bind(f.server1_percentage as i64)
+        .bind(f.shared_secret_enabled as i64)
+        .bind(f.shared_secret.clone())
+        .bind(f.server1_state.as_str())
+        .bind(f.server2_state.as_str())
+        .bind(f.server1_name.as_deref())
+        .bind(f.server2_name.as_deref())
+        .bind(f.server1_ps_name.as_deref())
+        .bind(f.server2_ps_name.as_deref())
+        .bind(f.server1_ip.map(ip))
+        .bind(f.server2_ip.map(ip))
+}
+
 fn nonzero(id: RecordId) -> Option<RecordId> {
     (id != 0).then_some(id)
 }
@@ -315,18 +339,7 @@ impl Db<'_> {
 
     /// Updates every stored column of a scope (its server and subnet included).
     pub async fn update_scope(&mut self, s: &DhcpScopeV4) -> Result<()> {
-        let new = NewDhcpScope {
-            parent_dhcp_server_record_id: s.parent_dhcp_server_record_id,
-            scope_id: s.scope_id,
-            subnet_mask: s.subnet_mask,
-            start_address: s.start_address,
-            end_address: s.end_address,
-            scope_name: s.scope_name.clone(),
-            description: s.description.clone(),
-            status: s.status,
-            lease_duration: s.lease_duration,
-            failover_config_sync_status: s.failover_config_sync_status,
-        };
+        let new = s.to_new();
         let v = validate_new_scope(&new);
         if !v.is_empty() {
             return Err(StoreError::Invalid(v));
@@ -467,7 +480,7 @@ impl Db<'_> {
     /// store-assigned RecordId (the incoming `record_id` is ignored).
     pub async fn insert_failover(&mut self, f: &DhcpFailover) -> Result<RecordId> {
         let name = f.relationship_name.as_deref().unwrap_or("");
-        let id: i64 = sqlx::query_scalar(
+        let q = sqlx::query(
             "INSERT INTO adm_dhcp_failover_relations (relationship_name, server1_record_id, server2_record_id, \
              mode, mclt_ticks, auto_state_transition, state_switch_interval_ticks, server1_percentage, \
              shared_secret_enabled, shared_secret, server1_state, server2_state, server1_name, server2_name, \
@@ -475,33 +488,17 @@ impl Db<'_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
              RETURNING record_id",
         )
-        .bind(name)
-        .bind(nonzero(f.server1_record_id))
-        .bind(nonzero(f.server2_record_id))
-        .bind(f.mode.as_str())
-        .bind(f.mclt.ticks())
-        .bind(f.auto_state_transition as i64)
-        .bind(f.state_switch_interval.ticks())
-        .bind(f.server1_percentage as i64)
-        .bind(f.shared_secret_enabled as i64)
-        .bind(f.shared_secret.clone())
-        .bind(f.server1_state.as_str())
-        .bind(f.server2_state.as_str())
-        .bind(f.server1_name.as_deref())
-        .bind(f.server2_name.as_deref())
-        .bind(f.server1_ps_name.as_deref())
-        .bind(f.server2_ps_name.as_deref())
-        .bind(f.server1_ip.map(ip))
-        .bind(f.server2_ip.map(ip))
-        .fetch_one(&mut *self.conn)
-        .await
-        .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
-        Ok(id)
+        .bind(name);
+        let row = bind_failover_details(q, f)
+            .fetch_one(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        Ok(row.try_get(0)?)
     }
 
     /// Writes every stored field of `f` to the row `f.record_id`.
     pub async fn update_failover(&mut self, f: &DhcpFailover) -> Result<()> {
-        let done = sqlx::query(
+        let q = sqlx::query(
             "UPDATE adm_dhcp_failover_relations SET relationship_name = $2, server1_record_id = $3, \
              server2_record_id = $4, mode = $5, mclt_ticks = $6, auto_state_transition = $7, \
              state_switch_interval_ticks = $8, server1_percentage = $9, shared_secret_enabled = $10, \
@@ -510,27 +507,11 @@ impl Db<'_> {
              server2_ip = $19 WHERE record_id = $1",
         )
         .bind(f.record_id)
-        .bind(f.relationship_name.as_deref().unwrap_or(""))
-        .bind(nonzero(f.server1_record_id))
-        .bind(nonzero(f.server2_record_id))
-        .bind(f.mode.as_str())
-        .bind(f.mclt.ticks())
-        .bind(f.auto_state_transition as i64)
-        .bind(f.state_switch_interval.ticks())
-        .bind(f.server1_percentage as i64)
-        .bind(f.shared_secret_enabled as i64)
-        .bind(f.shared_secret.clone())
-        .bind(f.server1_state.as_str())
-        .bind(f.server2_state.as_str())
-        .bind(f.server1_name.as_deref())
-        .bind(f.server2_name.as_deref())
-        .bind(f.server1_ps_name.as_deref())
-        .bind(f.server2_ps_name.as_deref())
-        .bind(f.server1_ip.map(ip))
-        .bind(f.server2_ip.map(ip))
-        .execute(&mut *self.conn)
-        .await
-        .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        .bind(f.relationship_name.as_deref().unwrap_or(""));
+        let done = bind_failover_details(q, f)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 entity: Entity::DhcpFailover,
