@@ -157,8 +157,29 @@ pub fn router_with(state: AppState, metrics: Arc<Metrics>, options: ApiOptions) 
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(DefaultBodyLimit::max(options.body_limit))
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| refuse_large(options.body_limit, req, next),
+        ))
         .layer(axum::middleware::from_fn(trace))
         .with_state(api)
+}
+
+/// 413 at once when `Content-Length` announces more than `limit`: the body is never read
+/// (and a client waiting on `Expect: 100-continue` never sends it).
+async fn refuse_large(limit: usize, req: Request, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return axum::response::IntoResponse::into_response(error::ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            ipam_model::IpamExceptionId::IpamApiInvalidParameter,
+            format!("the request body is larger than this server accepts ({limit} bytes)"),
+        ));
+    }
+    next.run(req).await
 }
 
 /// One log line per request, in a span carrying method and path.

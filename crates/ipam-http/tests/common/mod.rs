@@ -82,6 +82,51 @@ impl Api {
         Self::answer(resp).await
     }
 
+    /// Announces a body of `len` bytes with `Expect: 100-continue` and reads the answer
+    /// without sending the body (a well-behaved client facing a size limit).
+    pub async fn announce(&self, path: &str, len: usize) -> (u16, Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {len}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tcp.read_to_end(&mut buf),
+        )
+        .await;
+        let text = String::from_utf8_lossy(&buf);
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
+        (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    }
+
+    /// Sends a raw body; `None` when the server closed the connection while the body was
+    /// still being written (it may answer early, e.g. 413, and stop reading).
+    pub async fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Option<(u16, Value)> {
+        let resp = self
+            .http
+            .request(method.parse().unwrap(), self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .ok()?;
+        Some(Self::answer(resp).await)
+    }
+
     async fn answer(resp: reqwest::Response) -> (u16, Value) {
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
