@@ -111,13 +111,23 @@ pub fn router(state: AppState) -> Router {
 
 /// The API's routes with explicit metrics and limits.
 pub fn router_with(state: AppState, metrics: Arc<Metrics>, options: ApiOptions) -> Router {
+    router_parts(state, metrics, options).0
+}
+
+/// The API's routes and its operation registry (for [`Registry::drain`] at shutdown).
+pub fn router_parts(
+    state: AppState,
+    metrics: Arc<Metrics>,
+    options: ApiOptions,
+) -> (Router, Registry) {
     use handlers::*;
+    let registry = Registry::new(options.keep_finished);
     let api = Api {
         state,
-        registry: Registry::new(options.keep_finished),
+        registry: registry.clone(),
         metrics,
     };
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/api/v1/openapi.json", get(openapi_json))
@@ -161,7 +171,8 @@ pub fn router_with(state: AppState, metrics: Arc<Metrics>, options: ApiOptions) 
             move |req: Request, next: Next| refuse_large(options.body_limit, req, next),
         ))
         .layer(axum::middleware::from_fn(trace))
-        .with_state(api)
+        .with_state(api);
+    (router, registry)
 }
 
 /// 413 at once when `Content-Length` announces more than `limit`: the body is never read

@@ -180,6 +180,19 @@ impl Registry {
         inner.ops.len() - inner.finished.len()
     }
 
+    /// Waits until no operation started through the API is running, at most `timeout`;
+    /// true when none is left.
+    pub async fn drain(&self, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.running() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        true
+    }
+
     fn new_id(&self) -> String {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let salt = self.seed.hash_one(n) & 0xffff_ffff;

@@ -738,3 +738,36 @@ each_store!(openapi_lists_every_route, |ts| {
         assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
     }
 });
+
+#[tokio::test]
+async fn drain_waits_for_running_operations() {
+    let ts = ipam_testkit::sqlite().await;
+    let s1 = ts
+        .store
+        .write(|mut db| Box::pin(async move { db.insert_server(&ipam_testkit::server(1)).await }))
+        .await
+        .unwrap()
+        .record_id;
+    let state = ipam_http::AppState {
+        engine: ipam_engine::Engine::new(ts.store.clone()),
+        open_sessions: Default::default(),
+    };
+    let (app, registry) = ipam_http::router_parts(
+        state,
+        ipam_http::Metrics::new(),
+        ipam_http::ApiOptions::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let r = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/dhcp-failovers"))
+        .json(&json!({"relationship_name": "r", "mode": "LoadBalance",
+                      "server1_record_id": s1, "server2_record_id": 99, "scope_ids": [1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert!(registry.drain(std::time::Duration::from_secs(10)).await);
+    assert_eq!(registry.running(), 0);
+}
