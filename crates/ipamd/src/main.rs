@@ -94,7 +94,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..StoreOptions::new(&cfg.database_url)
     })
     .await?;
-    let engine = Engine::new(store.clone());
+    let metrics = ipam_http::Metrics::new();
+    let engine = Engine::new(store.clone()).with_observer(metrics.clone());
     let open_sessions = Arc::new(AtomicI64::new(0));
     let (stop_tx, stop_rx) = watch::channel(false);
     let wait = |mut rx: watch::Receiver<bool>| async move {
@@ -120,10 +121,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         open_sessions.clone(),
         wait(stop_rx.clone()),
     ));
-    let app = ipam_http::router(ipam_http::AppState {
-        engine: engine.clone(),
-        open_sessions: open_sessions.clone(),
-    });
+    let (app, operations) = ipam_http::router_parts(
+        ipam_http::AppState {
+            engine: engine.clone(),
+            open_sessions: open_sessions.clone(),
+        },
+        metrics,
+        ipam_http::ApiOptions::default(),
+    );
     let http_task = tokio::spawn(
         axum::serve(http, app)
             .with_graceful_shutdown(wait(stop_rx.clone()))
@@ -136,6 +141,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (a, b) = tokio::join!(nettcp_task, http_task);
     a.context("net.tcp task")?.context("net.tcp listener")?;
     b.context("HTTP task")?.context("HTTP listener")?;
+    // Failover changes started over HTTP run on after their 202 answer: let them finish.
+    operations.drain(std::time::Duration::from_secs(30)).await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
