@@ -1,0 +1,885 @@
+//! `ipam-bench`: ipamd end to end over net.tcp, side by side with its floors, in one run.
+//!
+//! * End to end: N concurrent sessions against a real `ipamd serve` process, each one
+//!   CreateDhcpFailover (1 relationship, K scopes) per connection, as a WCF client does.
+//! * Floors: the raw fsync rate of the disk, and the same rows written straight through
+//!   the store API (one transaction per operation, group commit off, sequential).
+//! * Big operation: CreateDhcpFailover with 10,000 ScopeIds vs a bare insert of its links.
+//!
+//! A table per run, then one `name: value` summary line per figure at the very end.
+//! See docs/performance.md.
+
+mod client;
+mod server;
+mod stats;
+mod workload;
+
+use std::collections::VecDeque;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use ipam_store::{Store, StoreOptions};
+
+use client::{Decode, PreparedOp};
+use server::{Memory, ServerConfig, ServerProcess};
+use stats::{RunStats, table_header, table_row};
+use workload::OpData;
+
+/// Load generator and floor measurements for ipamd (docs/performance.md).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Concurrent sessions of the concurrent scenario (one TCP connection each).
+    #[arg(long, default_value_t = 64)]
+    sessions: usize,
+    /// Operations per measured run [default: 2000; 128 with --quick].
+    #[arg(long)]
+    ops: Option<usize>,
+    /// Scopes per CreateDhcpFailover operation (K).
+    #[arg(long, default_value_t = 4)]
+    scopes_per_op: usize,
+    /// A small run for CI smoke tests: few operations, 1,000 scopes for the big operation,
+    /// SQLite only.
+    #[arg(long)]
+    quick: bool,
+    /// PostgreSQL server to benchmark too (a fresh database is created per run and
+    /// dropped afterwards), e.g. postgres://postgres@127.0.0.1:5432/postgres.
+    #[arg(long, env = "IPAMD_TEST_POSTGRES_URL", value_name = "URL")]
+    postgres_url: Option<String>,
+    /// ScopeIds of the big operation [default: 10000; 1000 with --quick].
+    #[arg(long)]
+    big_scopes: Option<usize>,
+    /// Repetitions of the big operation (the median is reported) [default: 3; 1 with --quick].
+    #[arg(long)]
+    big_reps: Option<usize>,
+    /// Largest message the server accepts in the big-operation run, bytes.
+    #[arg(long, default_value_t = 4 << 20)]
+    big_max_message_size: usize,
+    /// Directory for the databases and server logs [default: a temporary directory].
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// The ipamd binary [default: next to this executable, built if missing].
+    #[arg(long, value_name = "PATH", env = "IPAMD_BIN")]
+    ipamd: Option<PathBuf>,
+    /// Decode every server message in full with ipam-soap (default: only faults and
+    /// responses; callbacks are recognised by their a:Action after NBFSE decoding).
+    #[arg(long)]
+    full_decode: bool,
+    /// Worker threads of the load generator (1: a single-threaded runtime).
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Seconds of the fsync floor measurement.
+    #[arg(long, default_value_t = 2.0)]
+    fsync_seconds: f64,
+    /// Run only these parts (comma-separated: fsync, sqlite, big, postgres) [default: all].
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+/// What every run needs.
+struct Ctx {
+    dir: PathBuf,
+    ipamd: PathBuf,
+    ops: usize,
+    sessions: usize,
+    k: usize,
+    decode: Decode,
+    postgres_admin: Option<String>,
+    pg_databases: Mutex<Vec<String>>,
+    counter: AtomicUsize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IPAM_BENCH_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let mut rt = if args.client_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(args.client_threads);
+        b
+    };
+    let rt = match rt.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ipam-bench: error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ipam-bench: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn progress(msg: impl AsRef<str>) {
+    eprintln!("[bench] {}", msg.as_ref());
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let ops = args
+        .ops
+        .unwrap_or(if args.quick { 128 } else { 2000 })
+        .max(1);
+    let sessions = args.sessions.max(1);
+    let big_scopes = args
+        .big_scopes
+        .unwrap_or(if args.quick { 1000 } else { 10_000 });
+    let big_reps = args
+        .big_reps
+        .unwrap_or(if args.quick { 1 } else { 3 })
+        .max(1);
+    let fsync_seconds = if args.quick {
+        args.fsync_seconds.min(0.5)
+    } else {
+        args.fsync_seconds
+    };
+    let want = |part: &str| args.only.is_empty() || args.only.iter().any(|p| p == part);
+    let postgres_admin = if args.quick {
+        None
+    } else {
+        args.postgres_url.clone()
+    };
+
+    let _tmp;
+    let dir = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            d.clone()
+        }
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("ipam-bench.")
+                .tempdir()
+                .context("cannot create a temporary directory")?;
+            let p = t.path().to_owned();
+            _tmp = t;
+            p
+        }
+    };
+    let ipamd = server::locate_ipamd(args.ipamd.as_deref())?;
+    let ctx = Ctx {
+        dir: dir.clone(),
+        ipamd,
+        ops,
+        sessions,
+        k: args.scopes_per_op,
+        decode: if args.full_decode {
+            Decode::Full
+        } else {
+            Decode::Light
+        },
+        postgres_admin,
+        pg_databases: Mutex::new(Vec::new()),
+        counter: AtomicUsize::new(0),
+    };
+    progress(format!(
+        "ipamd {}; data in {}; {ops} ops per run, {sessions} sessions, K = {} scopes per op",
+        ctx.ipamd.display(),
+        dir.display(),
+        ctx.k
+    ));
+
+    let result = scenarios(&ctx, &args, big_scopes, big_reps, fsync_seconds, &want).await;
+    ctx.drop_pg_databases().await;
+    let summary = result?;
+    summary.print(&ctx, big_scopes);
+    Ok(())
+}
+
+#[derive(Default)]
+struct Summary {
+    fsync_per_sec: Option<f64>,
+    sqlite_floor_durable: Option<RunStats>,
+    sqlite_e2e_1: Option<RunStats>,
+    sqlite_e2e_n: Option<RunStats>,
+    sqlite_floor_nosync: Option<RunStats>,
+    sqlite_e2e_1_nosync: Option<RunStats>,
+    big: Option<BigResult>,
+    pg_floor: Option<RunStats>,
+    pg_e2e_1: Option<RunStats>,
+    pg_e2e_n: Option<RunStats>,
+    all: Vec<RunStats>,
+}
+
+struct BigResult {
+    e2e: RunStats,
+    bare: RunStats,
+    request_bytes: usize,
+    rss_before_kib: u64,
+    hwm_after_kib: u64,
+}
+
+impl BigResult {
+    fn ratio(&self) -> f64 {
+        self.e2e.median_ms() / self.bare.median_ms()
+    }
+    fn growth_kib(&self) -> u64 {
+        self.hwm_after_kib.saturating_sub(self.rss_before_kib)
+    }
+}
+
+fn print_run(r: &RunStats) {
+    println!("{}", table_header());
+    println!("{}", table_row(r));
+    if let Some(e) = &r.first_error {
+        println!("  first error: {e}");
+    }
+    println!();
+}
+
+async fn scenarios(
+    ctx: &Ctx,
+    args: &Args,
+    big_scopes: usize,
+    big_reps: usize,
+    fsync_seconds: f64,
+    want: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<Summary> {
+    let mut s = Summary::default();
+    let n = ctx.sessions;
+    if want("fsync") {
+        progress(format!(
+            "fsync floor: write + fdatasync of 4 KiB for {fsync_seconds} s"
+        ));
+        let rate = fsync_rate(&ctx.dir, Duration::from_secs_f64(fsync_seconds)).await?;
+        println!("== fsync floor ({}) ==", ctx.dir.display());
+        println!("write(4 KiB) + fdatasync: {rate:.0} per second\n");
+        s.fsync_per_sec = Some(rate);
+    }
+    if want("sqlite") {
+        let keep = |s: &mut Summary, r: RunStats| -> RunStats {
+            print_run(&r);
+            s.all.push(r.clone());
+            r
+        };
+        println!("== SQLite, durable (WAL, synchronous=FULL) ==");
+        let r = store_floor(ctx, Engine::Sqlite, "store floor (1 tx/op, no group)", true).await?;
+        s.sqlite_floor_durable = Some(keep(&mut s, r));
+        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
+        s.sqlite_e2e_1 = Some(keep(&mut s, r));
+        let r = e2e(ctx, Engine::Sqlite, &format!("e2e {n} sessions"), n, true).await?;
+        s.sqlite_e2e_n = Some(keep(&mut s, r));
+        println!("== SQLite, no fsync (synchronous=NORMAL): per-operation cost ==");
+        let r = store_floor(ctx, Engine::Sqlite, "store floor, no fsync", false).await?;
+        s.sqlite_floor_nosync = Some(keep(&mut s, r));
+        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session, no fsync", 1, false).await?;
+        s.sqlite_e2e_1_nosync = Some(keep(&mut s, r));
+    }
+    if want("big") {
+        println!(
+            "== Big operation: CreateDhcpFailover with {big_scopes} ScopeIds (SQLite, durable) =="
+        );
+        let b = big_op(ctx, big_scopes, big_reps, args.big_max_message_size).await?;
+        println!("{}", table_header());
+        println!("{}", table_row(&b.e2e));
+        println!("{}", table_row(&b.bare));
+        println!(
+            "request: {} bytes on the wire; server RSS before {:.1} MiB, peak after {:.1} MiB (growth {:.1} MiB); e2e / bare insert = {:.2}\n",
+            b.request_bytes,
+            b.rss_before_kib as f64 / 1024.0,
+            b.hwm_after_kib as f64 / 1024.0,
+            b.growth_kib() as f64 / 1024.0,
+            b.ratio()
+        );
+        s.all.push(b.e2e.clone());
+        s.all.push(b.bare.clone());
+        s.big = Some(b);
+    }
+    if want("postgres") {
+        if ctx.postgres_admin.is_some() {
+            println!("== PostgreSQL ==");
+            let r = store_floor(
+                ctx,
+                Engine::Postgres,
+                "store floor (1 tx/op, no group)",
+                true,
+            )
+            .await?;
+            print_run(&r);
+            s.all.push(r.clone());
+            s.pg_floor = Some(r);
+            let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true).await?;
+            print_run(&r);
+            s.all.push(r.clone());
+            s.pg_e2e_1 = Some(r);
+            let r = e2e(ctx, Engine::Postgres, &format!("e2e {n} sessions"), n, true).await?;
+            print_run(&r);
+            s.all.push(r.clone());
+            s.pg_e2e_n = Some(r);
+        } else if !args.quick {
+            progress("PostgreSQL skipped: no --postgres-url or IPAMD_TEST_POSTGRES_URL");
+        }
+    }
+    Ok(s)
+}
+
+impl Summary {
+    fn print(&self, ctx: &Ctx, big_scopes: usize) {
+        let n = ctx.sessions;
+        println!("== All runs ==");
+        println!("{}", table_header());
+        for r in &self.all {
+            println!("{}", table_row(r));
+        }
+        println!();
+        println!("== Ratios ==");
+        let mut lines: Vec<(String, f64)> = Vec::new();
+        let e2e_n = self.sqlite_e2e_n.as_ref();
+        if let (Some(f), Some(r)) = (self.fsync_per_sec, e2e_n) {
+            let v = r.ops_per_sec() / f;
+            println!(
+                "SQLite {n} sessions vs the fsync floor: {:.1} ops/s / {f:.0} fsync/s = {v:.2} (target >= 10)",
+                r.ops_per_sec()
+            );
+            lines.push(("ratio_vs_fsync_floor".into(), v));
+        }
+        if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
+            let v = r.ops_per_sec() / fl.ops_per_sec();
+            println!(
+                "SQLite {n} sessions vs the store floor: {:.1} / {:.1} ops/s = {v:.2}",
+                r.ops_per_sec(),
+                fl.ops_per_sec()
+            );
+            lines.push(("ratio_vs_store_floor".into(), v));
+        }
+        if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, &self.sqlite_e2e_1) {
+            let v = r.ops_per_sec() / fl.ops_per_sec();
+            println!(
+                "SQLite 1 session vs the store floor: {:.1} / {:.1} ops/s = {v:.2}",
+                r.ops_per_sec(),
+                fl.ops_per_sec()
+            );
+            lines.push(("ratio_1_session_vs_store_floor".into(), v));
+        }
+        if let Some(r) = e2e_n {
+            println!(
+                "SQLite {n} sessions p99: {:.2} ms (target <= 5)",
+                r.percentile_ms(99.0)
+            );
+            lines.push(("p99_ms".into(), r.percentile_ms(99.0)));
+            lines.push(("p50_ms".into(), r.percentile_ms(50.0)));
+        }
+        if let (Some(fl), Some(r)) = (&self.sqlite_floor_nosync, &self.sqlite_e2e_1_nosync) {
+            let v = r.wall_us_per_op() / fl.wall_us_per_op();
+            println!(
+                "per-operation cost without fsync: {:.0} us end to end / {:.0} us bare store = {v:.2} (target <= 1.5)",
+                r.wall_us_per_op(),
+                fl.wall_us_per_op()
+            );
+            lines.push(("single_session_cost_ratio".into(), v));
+            lines.push(("e2e_us_per_op_no_fsync".into(), r.wall_us_per_op()));
+            lines.push(("store_us_per_op_no_fsync".into(), fl.wall_us_per_op()));
+        }
+        if let Some(b) = &self.big {
+            println!(
+                "{big_scopes}-scope create: {:.1} ms end to end / {:.1} ms bare insert = {:.2} (target <= 3); server memory growth {:.1} MiB for a {} KiB request",
+                b.e2e.median_ms(),
+                b.bare.median_ms(),
+                b.ratio(),
+                b.growth_kib() as f64 / 1024.0,
+                b.request_bytes / 1024
+            );
+            lines.push(("scopes_10k_ratio".into(), b.ratio()));
+            lines.push(("scopes_10k_e2e_ms".into(), b.e2e.median_ms()));
+            lines.push(("scopes_10k_bare_ms".into(), b.bare.median_ms()));
+            lines.push((
+                "scopes_10k_rss_growth_mib".into(),
+                b.growth_kib() as f64 / 1024.0,
+            ));
+            lines.push(("big_op_scopes".into(), big_scopes as f64));
+        }
+        if let (Some(fl), Some(r)) = (&self.pg_floor, &self.pg_e2e_n) {
+            let v = r.ops_per_sec() / fl.ops_per_sec();
+            println!(
+                "PostgreSQL {n} sessions vs its store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
+                r.ops_per_sec(),
+                fl.ops_per_sec(),
+                r.percentile_ms(99.0)
+            );
+            lines.push(("pg_ratio_vs_store_floor".into(), v));
+            lines.push((format!("pg_ops_per_sec_{n}"), r.ops_per_sec()));
+            lines.push(("pg_p99_ms".into(), r.percentile_ms(99.0)));
+            lines.push(("pg_store_floor_ops_per_sec".into(), fl.ops_per_sec()));
+        }
+        if let Some(r) = &self.pg_e2e_1 {
+            lines.push(("pg_ops_per_sec_1".into(), r.ops_per_sec()));
+        }
+        if let Some(r) = e2e_n {
+            lines.push((format!("ops_per_sec_{n}"), r.ops_per_sec()));
+            if let Some(m) = r.memory {
+                lines.push(("server_rss_mib".into(), m.rss_kib as f64 / 1024.0));
+                lines.push(("server_hwm_mib".into(), m.hwm_kib as f64 / 1024.0));
+            }
+        }
+        if let Some(r) = &self.sqlite_e2e_1 {
+            lines.push(("ops_per_sec_1".into(), r.ops_per_sec()));
+        }
+        if let Some(fl) = &self.sqlite_floor_durable {
+            lines.push(("store_floor_ops_per_sec".into(), fl.ops_per_sec()));
+        }
+        if let Some(f) = self.fsync_per_sec {
+            lines.push(("fsync_per_sec".into(), f));
+        }
+        let errors: usize = self.all.iter().map(|r| r.errors).sum();
+        lines.push(("errors".into(), errors as f64));
+        println!();
+        for (name, v) in lines {
+            println!("{name}: {}", fmt_num(v));
+        }
+    }
+}
+
+fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "NaN".into();
+    }
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// write + fdatasync of 4 KiB at the start of a file in `dir`, in a loop, for `dur`.
+async fn fsync_rate(dir: &Path, dur: Duration) -> anyhow::Result<f64> {
+    let path = dir.join("fsync-floor.bin");
+    tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
+        let mut f = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let block = [0x5au8; 4096];
+        // The first write allocates the block; measure overwrites, as a WAL does.
+        f.write_all(&block)?;
+        f.sync_all()?;
+        let t0 = Instant::now();
+        let mut n = 0u64;
+        while t0.elapsed() < dur {
+            f.seek(SeekFrom::Start(0))?;
+            f.write_all(&block)?;
+            f.sync_data()?;
+            n += 1;
+        }
+        let rate = n as f64 / t0.elapsed().as_secs_f64();
+        drop(f);
+        let _ = std::fs::remove_file(&path);
+        Ok(rate)
+    })
+    .await?
+}
+
+impl Ctx {
+    fn next_id(&self) -> usize {
+        self.counter.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// A fresh, empty database for one run.
+    async fn fresh_database(&self, engine: Engine, name: &str) -> anyhow::Result<String> {
+        let id = self.next_id();
+        match engine {
+            Engine::Sqlite => {
+                let path = self.dir.join(format!("{id:02}-{name}.db"));
+                Ok(format!("sqlite://{}", path.display()))
+            }
+            Engine::Postgres => {
+                use sqlx::Connection;
+                let admin = self
+                    .postgres_admin
+                    .as_deref()
+                    .context("no PostgreSQL URL")?;
+                let db = format!("ipam_bench_{}_{id}", std::process::id());
+                let mut conn = sqlx::PgConnection::connect(admin).await.with_context(|| {
+                    format!(
+                        "cannot connect to PostgreSQL at {}",
+                        ipam_store::redact(admin)
+                    )
+                })?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+                    .execute(&mut conn)
+                    .await
+                    .with_context(|| format!("cannot create database {db}"))?;
+                conn.close().await.ok();
+                self.pg_databases.lock().unwrap().push(db.clone());
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin);
+                Ok(format!("{base}/{db}"))
+            }
+        }
+    }
+
+    async fn drop_pg_databases(&self) {
+        use sqlx::Connection;
+        let dbs: Vec<String> = std::mem::take(&mut *self.pg_databases.lock().unwrap());
+        let Some(admin) = self.postgres_admin.as_deref() else {
+            return;
+        };
+        if dbs.is_empty() {
+            return;
+        }
+        let Ok(mut conn) = sqlx::PgConnection::connect(admin).await else {
+            return;
+        };
+        for db in dbs {
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await;
+        }
+        conn.close().await.ok();
+    }
+
+    async fn seeded(
+        &self,
+        engine: Engine,
+        name: &str,
+        groups: &[(&str, usize, usize)],
+    ) -> anyhow::Result<(String, Vec<Vec<OpData>>)> {
+        let url = self.fresh_database(engine, name).await?;
+        let store = workload::open_for_seeding(&url).await?;
+        let mut out = Vec::new();
+        for (tag, ops, k) in groups {
+            out.push(workload::seed(&store, tag, *ops, *k).await?);
+        }
+        store.close().await;
+        Ok((url, out))
+    }
+}
+
+/// The same rows as the end-to-end operations, written straight through the store API:
+/// one transaction per operation, group commit off, one task, one after the other.
+async fn store_floor(
+    ctx: &Ctx,
+    engine: Engine,
+    label: &str,
+    durable: bool,
+) -> anyhow::Result<RunStats> {
+    let warm = (ctx.ops / 20).clamp(1, 50);
+    progress(format!(
+        "{} {label}: registering servers and scopes",
+        engine.name()
+    ));
+    let (url, data) = ctx
+        .seeded(
+            engine,
+            "store-floor",
+            &[("warm", warm, ctx.k), ("run", ctx.ops, ctx.k)],
+        )
+        .await?;
+    let store = Store::open_with(StoreOptions {
+        durable,
+        group_commit: false,
+        ..StoreOptions::new(&url)
+    })
+    .await?;
+    for op in &data[0] {
+        workload::bare_create(&store, op, "warm").await?;
+    }
+    progress(format!("{} {label}: {} operations", engine.name(), ctx.ops));
+    let mut stats = RunStats::new(label, engine.name(), 1);
+    let t0 = Instant::now();
+    for op in &data[1] {
+        let t = Instant::now();
+        match workload::bare_create(&store, op, "run").await {
+            Ok(()) => {
+                stats.ok += 1;
+                stats.latencies.push(t.elapsed());
+            }
+            Err(e) => {
+                stats.errors += 1;
+                stats.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    stats.elapsed = t0.elapsed();
+    stats.sort();
+    store.close().await;
+    Ok(stats)
+}
+
+/// Encodes every operation's session for the server at `addr`.
+fn prepare_all(
+    addr: std::net::SocketAddr,
+    ops: &[OpData],
+    tag: &str,
+) -> anyhow::Result<VecDeque<PreparedOp>> {
+    ops.iter()
+        .map(|op| client::prepare(addr, op, tag))
+        .collect()
+}
+
+/// Runs `ops` on `sessions` concurrent connections; each session runs one operation
+/// per connection, then the next.
+async fn drive(
+    addr: std::net::SocketAddr,
+    ops: VecDeque<PreparedOp>,
+    sessions: usize,
+    decode: Decode,
+    stats: &mut RunStats,
+    show: Option<&str>,
+) {
+    let total = ops.len();
+    let queue = Arc::new(Mutex::new(ops));
+    let done = Arc::new(AtomicUsize::new(0));
+    let ticker = show.map(|label| {
+        let done = done.clone();
+        let label = label.to_owned();
+        tokio::spawn(async move {
+            let mut t = tokio::time::interval(Duration::from_secs(2));
+            t.tick().await;
+            loop {
+                t.tick().await;
+                progress(format!(
+                    "{label}: {}/{total} operations",
+                    done.load(Ordering::Relaxed)
+                ));
+            }
+        })
+    });
+    let t0 = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..sessions.min(total.max(1)) {
+        let queue = queue.clone();
+        let done = done.clone();
+        tasks.spawn(async move {
+            let mut lat = Vec::new();
+            let mut callbacks = 0;
+            let mut errors = Vec::new();
+            loop {
+                let next = queue.lock().unwrap().pop_front();
+                let Some(op) = next else { break };
+                match client::run_op(addr, op, decode).await {
+                    Ok(r) => {
+                        lat.push(r.latency);
+                        callbacks += r.callbacks;
+                    }
+                    Err(e) => errors.push(format!("{e:#}")),
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            (lat, callbacks, errors)
+        });
+    }
+    while let Some(res) = tasks.join_next().await {
+        match res {
+            Ok((lat, callbacks, errors)) => {
+                stats.ok += lat.len();
+                stats.callbacks += callbacks;
+                stats.latencies.extend(lat);
+                stats.errors += errors.len();
+                if let Some(e) = errors.into_iter().next() {
+                    stats.first_error.get_or_insert(e);
+                }
+            }
+            Err(e) => {
+                stats.errors += 1;
+                stats.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    stats.elapsed = t0.elapsed();
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    stats.sort();
+}
+
+/// End to end: a fresh database with the data of every operation, a real `ipamd serve`
+/// on it, a short warm-up, then `ctx.ops` operations on `sessions` connections.
+async fn e2e(
+    ctx: &Ctx,
+    engine: Engine,
+    label: &str,
+    sessions: usize,
+    durable: bool,
+) -> anyhow::Result<RunStats> {
+    let warm = (sessions * 2).clamp(4, 128).min(ctx.ops.max(4));
+    let full = format!("{} {label}", engine.name());
+    progress(format!("{full}: registering servers and scopes"));
+    let (url, data) = ctx
+        .seeded(
+            engine,
+            "e2e",
+            &[("warm", warm, ctx.k), ("run", ctx.ops, ctx.k)],
+        )
+        .await?;
+    let server = ServerProcess::start(&ServerConfig {
+        binary: ctx.ipamd.clone(),
+        database_url: url,
+        durable,
+        max_message_size: 64 * 1024,
+        log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
+    })
+    .await?;
+    let addr = server.nettcp;
+    let mut warm_stats = RunStats::new("warm-up", engine.name(), sessions);
+    drive(
+        addr,
+        prepare_all(addr, &data[0], "warm")?,
+        sessions,
+        ctx.decode,
+        &mut warm_stats,
+        None,
+    )
+    .await;
+    if warm_stats.errors > 0 {
+        bail!(
+            "{full}: {} of {} warm-up operations failed: {}\nserver log:\n{}",
+            warm_stats.errors,
+            warm,
+            warm_stats.first_error.unwrap_or_default(),
+            server.log_tail()
+        );
+    }
+    let prepared = prepare_all(addr, &data[1], "run")?;
+    progress(format!("{full}: {} operations", prepared.len()));
+    let mut stats = RunStats::new(label, engine.name(), sessions);
+    drive(
+        addr,
+        prepared,
+        sessions,
+        ctx.decode,
+        &mut stats,
+        Some(&full),
+    )
+    .await;
+    stats.memory = Some(server.memory());
+    if stats.errors > 0 {
+        progress(format!(
+            "{full}: {} operations failed; server log:\n{}",
+            stats.errors,
+            server.log_tail()
+        ));
+    }
+    server.stop();
+    Ok(stats)
+}
+
+/// CreateDhcpFailover with `scopes` ScopeIds end to end (durable SQLite), against the bare
+/// insert of the same relation row and links through the store API.
+async fn big_op(
+    ctx: &Ctx,
+    scopes: usize,
+    reps: usize,
+    max_message_size: usize,
+) -> anyhow::Result<BigResult> {
+    progress(format!(
+        "big operation: registering {reps} x {scopes} scopes"
+    ));
+    let (url, data) = ctx
+        .seeded(
+            Engine::Sqlite,
+            "big-e2e",
+            &[("warm", 1, ctx.k), ("big", reps, scopes)],
+        )
+        .await?;
+    let server = ServerProcess::start(&ServerConfig {
+        binary: ctx.ipamd.clone(),
+        database_url: url,
+        durable: true,
+        max_message_size,
+        log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
+    })
+    .await?;
+    let addr = server.nettcp;
+    let mut warm = RunStats::new("warm-up", "sqlite", 1);
+    drive(
+        addr,
+        prepare_all(addr, &data[0], "warm")?,
+        1,
+        ctx.decode,
+        &mut warm,
+        None,
+    )
+    .await;
+    if warm.errors > 0 {
+        bail!(
+            "big operation warm-up failed: {}",
+            warm.first_error.unwrap_or_default()
+        );
+    }
+    let prepared = prepare_all(addr, &data[1], "big")?;
+    let request_bytes = prepared.front().map(|p| p.request_bytes()).unwrap_or(0);
+    let before: Memory = server.memory();
+    progress(format!(
+        "big operation: {reps} x CreateDhcpFailover with {scopes} ScopeIds ({request_bytes} bytes each)"
+    ));
+    let mut e2e = RunStats::new(format!("e2e {scopes} scopes"), "sqlite", 1);
+    drive(
+        addr,
+        prepared,
+        1,
+        ctx.decode,
+        &mut e2e,
+        Some("big operation"),
+    )
+    .await;
+    let after = server.memory();
+    e2e.memory = Some(after);
+    if e2e.errors > 0 {
+        bail!(
+            "the big operation failed: {}\nserver log:\n{}",
+            e2e.first_error.unwrap_or_default(),
+            server.log_tail()
+        );
+    }
+    server.stop();
+
+    progress(format!("big operation: bare insert of {scopes} links"));
+    let (url, data) = ctx
+        .seeded(Engine::Sqlite, "big-bare", &[("big", reps, scopes)])
+        .await?;
+    let store = Store::open_with(StoreOptions {
+        durable: true,
+        group_commit: false,
+        ..StoreOptions::new(&url)
+    })
+    .await?;
+    let mut bare = RunStats::new(format!("bare insert {scopes} links"), "sqlite", 1);
+    let t0 = Instant::now();
+    for op in &data[0] {
+        let t = Instant::now();
+        workload::bare_create(&store, op, "big").await?;
+        bare.ok += 1;
+        bare.latencies.push(t.elapsed());
+    }
+    bare.elapsed = t0.elapsed();
+    bare.sort();
+    store.close().await;
+    Ok(BigResult {
+        e2e,
+        bare,
+        request_bytes,
+        rss_before_kib: before.rss_kib,
+        hwm_after_kib: after.hwm_kib,
+    })
+}

@@ -1,0 +1,202 @@
+//! The `ipamd serve` process under test: found next to this executable (built when
+//! missing), started on free loopback ports, killed when dropped.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// How long the server may take to accept its first connection.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Finds the `ipamd` binary: `explicit`, else next to this executable; builds it with
+/// cargo (same profile and target directory) when it is not there.
+pub fn locate_ipamd(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        if p.is_file() {
+            return Ok(p.to_owned());
+        }
+        bail!("no ipamd binary at {}", p.display());
+    }
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let mut dir = exe.parent().context("executable without a directory")?;
+    // Test binaries live in target/<profile>/deps.
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().context("deps without a parent")?;
+    }
+    let candidate = dir.join(format!("ipamd{}", std::env::consts::EXE_SUFFIX));
+    if candidate.is_file() {
+        return Ok(candidate);
+    }
+    let profile = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("debug")
+        .to_owned();
+    let target_dir = dir.parent().context("profile directory without a parent")?;
+    eprintln!(
+        "[bench] {} is missing; building it (cargo build -p ipamd, profile {profile})",
+        candidate.display()
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-p", "ipamd"])
+        .env("CARGO_TARGET_DIR", target_dir);
+    if profile == "release" {
+        cmd.arg("--release");
+    } else if profile != "debug" {
+        cmd.args(["--profile", &profile]);
+    }
+    let status = cmd.status().context("cannot run cargo to build ipamd")?;
+    if !status.success() || !candidate.is_file() {
+        bail!(
+            "could not build ipamd ({status}); build it with `cargo build --release -p ipamd` or pass --ipamd PATH"
+        );
+    }
+    Ok(candidate)
+}
+
+/// A free loopback port (bound, then released).
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let l = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback port")?;
+    Ok(l.local_addr()?)
+}
+
+/// How to start the server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub binary: PathBuf,
+    pub database_url: String,
+    pub durable: bool,
+    pub max_message_size: usize,
+    /// Where its log goes.
+    pub log: PathBuf,
+}
+
+/// A running `ipamd serve`; killed on drop.
+pub struct ServerProcess {
+    child: Child,
+    /// The net.tcp listener.
+    pub nettcp: SocketAddr,
+    log: PathBuf,
+}
+
+/// Memory of the server process, KiB.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    /// `VmRSS`: resident now.
+    pub rss_kib: u64,
+    /// `VmHWM`: peak resident since start.
+    pub hwm_kib: u64,
+}
+
+impl ServerProcess {
+    /// Starts the server and waits until its net.tcp listener accepts.
+    pub async fn start(cfg: &ServerConfig) -> anyhow::Result<ServerProcess> {
+        let mut last = None;
+        // A port picked free may be taken before the server binds it: try again.
+        for _ in 0..3 {
+            match Self::try_start(cfg).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.expect("at least one attempt"))
+    }
+
+    async fn try_start(cfg: &ServerConfig) -> anyhow::Result<ServerProcess> {
+        let nettcp = free_port()?;
+        let http = free_port()?;
+        let log = std::fs::File::create(&cfg.log)
+            .with_context(|| format!("cannot create {}", cfg.log.display()))?;
+        let child = Command::new(&cfg.binary)
+            .arg("serve")
+            .arg("--insecure")
+            .args(["--database-url", &cfg.database_url])
+            .args(["--nettcp-listen", &nettcp.to_string()])
+            .args(["--http-listen", &http.to_string()])
+            .args(["--max-message-size", &cfg.max_message_size.to_string()])
+            .args(["--durable", if cfg.durable { "true" } else { "false" }])
+            .args(["--log-level", "warn"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}", cfg.binary.display()))?;
+        let mut server = ServerProcess {
+            child,
+            nettcp,
+            log: cfg.log.clone(),
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = server.child.try_wait()? {
+                bail!(
+                    "ipamd exited ({status}) before accepting connections:\n{}",
+                    server.log_tail()
+                );
+            }
+            if tokio::net::TcpStream::connect(nettcp).await.is_ok() {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "ipamd did not accept on {nettcp} within {START_TIMEOUT:?}:\n{}",
+                    server.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Current and peak resident memory, from /proc/PID/status.
+    pub fn memory(&self) -> Memory {
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", self.pid())) else {
+            return Memory::default();
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        Memory {
+            rss_kib: field("VmRSS:"),
+            hwm_kib: field("VmHWM:"),
+        }
+    }
+
+    /// The last lines of the server's log.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Stops the server.
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,83 @@
+//! Runs the harness with `--quick` (a few operations, SQLite only) against a real
+//! `ipamd serve` and checks that every summary line is there and is a number. Not a
+//! benchmark: the figures of a debug build on a busy CI machine mean nothing.
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The summary lines docs/performance.md and scripts rely on.
+const REQUIRED: &[&str] = &[
+    "ratio_vs_fsync_floor",
+    "ratio_vs_store_floor",
+    "p99_ms",
+    "single_session_cost_ratio",
+    "scopes_10k_ratio",
+    "scopes_10k_rss_growth_mib",
+    "ops_per_sec_16",
+    "ops_per_sec_1",
+    "store_floor_ops_per_sec",
+    "fsync_per_sec",
+    "errors",
+];
+
+#[test]
+fn quick_run_prints_every_summary_line() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_ipam-bench"))
+        .args(["--quick", "--ops", "32", "--sessions", "16"])
+        .args(["--big-scopes", "500", "--fsync-seconds", "0.2"])
+        .arg("--dir")
+        .arg(dir.path())
+        .env_remove("IPAMD_TEST_POSTGRES_URL")
+        .output()
+        .expect("run ipam-bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "ipam-bench failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "the quick run took {:?}",
+        started.elapsed()
+    );
+
+    // The summary is the last block of `name: number` lines.
+    let mut summary: HashMap<String, f64> = HashMap::new();
+    for line in stdout.lines().rev() {
+        let Some((name, value)) = line.split_once(": ") else {
+            break;
+        };
+        if name.contains(' ') {
+            break;
+        }
+        let v: f64 = value
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("summary line '{line}' is not a number: {e}"));
+        summary.insert(name.to_owned(), v);
+    }
+    for name in REQUIRED {
+        let v = summary
+            .get(*name)
+            .unwrap_or_else(|| panic!("no '{name}:' summary line in:\n{stdout}"));
+        assert!(v.is_finite(), "{name} = {v}");
+    }
+    assert_eq!(
+        summary["errors"], 0.0,
+        "operations failed:\n{stdout}\n{stderr}"
+    );
+    for name in [
+        "ops_per_sec_16",
+        "ops_per_sec_1",
+        "fsync_per_sec",
+        "store_floor_ops_per_sec",
+    ] {
+        assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
+    }
+    assert!(stdout.contains("p99 ms"), "no table header:\n{stdout}");
+}
