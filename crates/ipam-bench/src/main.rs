@@ -37,7 +37,7 @@ struct Args {
     /// Concurrent sessions of the concurrent scenario (one TCP connection each).
     #[arg(long, default_value_t = 64)]
     sessions: usize,
-    /// Operations per measured run [default: 2000; 128 with --quick].
+    /// Operations per measured run [default: 3000; 128 with --quick].
     #[arg(long)]
     ops: Option<usize>,
     /// Scopes per CreateDhcpFailover operation (K).
@@ -436,6 +436,9 @@ impl Summary {
         }
         if let Some(r) = e2e_n {
             lines.push((format!("ops_per_sec_{n}"), r.ops_per_sec()));
+            if let Some(v) = r.server_cpu_us_per_op() {
+                lines.push(("server_cpu_us_per_op".into(), v));
+            }
             if let Some(m) = r.memory {
                 lines.push(("server_rss_mib".into(), m.rss_kib as f64 / 1024.0));
                 lines.push(("server_hwm_mib".into(), m.hwm_kib as f64 / 1024.0));
@@ -606,6 +609,7 @@ async fn store_floor(
     }
     progress(format!("{} {label}: {} operations", engine.name(), ctx.ops));
     let mut stats = RunStats::new(label, engine.name(), 1);
+    let c0 = server::process_cpu_time("/proc/self/stat");
     let t0 = Instant::now();
     for op in &data[1] {
         let t = Instant::now();
@@ -621,6 +625,7 @@ async fn store_floor(
         }
     }
     stats.elapsed = t0.elapsed();
+    stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
     stats.sort();
     store.close().await;
     Ok(stats)
@@ -665,6 +670,7 @@ async fn drive(
             }
         })
     });
+    let c0 = server::process_cpu_time("/proc/self/stat");
     let t0 = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..sessions.min(total.max(1)) {
@@ -707,6 +713,7 @@ async fn drive(
         }
     }
     stats.elapsed = t0.elapsed();
+    stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
     if let Some(t) = ticker {
         t.abort();
     }
@@ -763,6 +770,7 @@ async fn e2e(
     let prepared = prepare_all(addr, &data[1], "run")?;
     progress(format!("{full}: {} operations", prepared.len()));
     let mut stats = RunStats::new(label, engine.name(), sessions);
+    let cpu0 = server.cpu_time();
     drive(
         addr,
         prepared,
@@ -772,6 +780,7 @@ async fn e2e(
         Some(&full),
     )
     .await;
+    stats.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
     stats.memory = Some(server.memory());
     if stats.errors > 0 {
         progress(format!(
@@ -834,6 +843,7 @@ async fn big_op(
         "big operation: {reps} x CreateDhcpFailover with {scopes} ScopeIds ({request_bytes} bytes each)"
     ));
     let mut e2e = RunStats::new(format!("e2e {scopes} scopes"), "sqlite", 1);
+    let cpu0 = server.cpu_time();
     drive(
         addr,
         prepared,
@@ -843,6 +853,7 @@ async fn big_op(
         Some("big operation"),
     )
     .await;
+    e2e.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
     let after = server.memory();
     e2e.memory = Some(after);
     if e2e.errors > 0 {
@@ -865,6 +876,7 @@ async fn big_op(
     })
     .await?;
     let mut bare = RunStats::new(format!("bare insert {scopes} links"), "sqlite", 1);
+    let c0 = server::process_cpu_time("/proc/self/stat");
     let t0 = Instant::now();
     for op in &data[0] {
         let t = Instant::now();
@@ -873,6 +885,7 @@ async fn big_op(
         bare.latencies.push(t.elapsed());
     }
     bare.elapsed = t0.elapsed();
+    bare.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
     bare.sort();
     store.close().await;
     Ok(BigResult {

@@ -182,8 +182,28 @@ impl ServerProcess {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
-    /// Stops the server.
+    /// CPU time the server has used so far (user + system).
+    pub fn cpu_time(&self) -> Duration {
+        process_cpu_time(&format!("/proc/{}/stat", self.pid()))
+    }
+
+    /// Stops the server: SIGTERM (a graceful shutdown, so that a profiler wrapped
+    /// around it writes its output), SIGKILL after a few seconds.
     pub fn stop(mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.pid().to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         self.kill();
     }
 
@@ -193,6 +213,36 @@ impl ServerProcess {
         }
         let _ = self.child.wait();
     }
+}
+
+/// User + system CPU time of a process from its `/proc/PID/stat` (or `/proc/self/stat`).
+pub fn process_cpu_time(stat_path: &str) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(stat_path) else {
+        return Duration::ZERO;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return Duration::ZERO;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // rest starts at field 3 (state): utime = field 14 -> index 11, stime -> index 12.
+    let total = ticks(11) + ticks(12);
+    Duration::from_secs_f64(total as f64 / clock_ticks_per_sec())
+}
+
+/// `getconf CLK_TCK` (100 on Linux nearly everywhere).
+fn clock_ticks_per_sec() -> f64 {
+    static TCK: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TCK.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
 }
 
 impl Drop for ServerProcess {

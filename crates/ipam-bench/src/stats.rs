@@ -27,6 +27,10 @@ pub struct RunStats {
     pub latencies: Vec<Duration>,
     /// The server's memory at the end of the run (end-to-end runs only).
     pub memory: Option<Memory>,
+    /// CPU time of the server process during the run (end-to-end runs only).
+    pub server_cpu: Option<Duration>,
+    /// CPU time of this process (the load generator, or the store for floors).
+    pub client_cpu: Duration,
 }
 
 impl RunStats {
@@ -42,6 +46,8 @@ impl RunStats {
             elapsed: Duration::ZERO,
             latencies: Vec::new(),
             memory: None,
+            server_cpu: None,
+            client_cpu: Duration::ZERO,
         }
     }
 
@@ -57,6 +63,20 @@ impl RunStats {
             return f64::NAN;
         }
         self.elapsed.as_secs_f64() * 1e6 / self.ok as f64
+    }
+
+    /// Server CPU per operation, microseconds.
+    pub fn server_cpu_us_per_op(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.ok > 0).then(|| cpu.as_secs_f64() * 1e6 / self.ok as f64)
+    }
+
+    /// This process's CPU per operation, microseconds.
+    pub fn client_cpu_us_per_op(&self) -> f64 {
+        if self.ok == 0 {
+            return f64::NAN;
+        }
+        self.client_cpu.as_secs_f64() * 1e6 / self.ok as f64
     }
 
     /// Latency percentile `p` (0–100, nearest rank), milliseconds.
@@ -90,7 +110,7 @@ fn mib(kib: u64) -> String {
 /// The table header and a rule.
 pub fn table_header() -> String {
     let h = format!(
-        "{:<34} {:>8} {:>8} {:>7} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "{:<34} {:>8} {:>8} {:>7} {:>6} {:>6} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
         "run",
         "engine",
         "sessions",
@@ -102,7 +122,9 @@ pub fn table_header() -> String {
         "p95 ms",
         "p99 ms",
         "RSS MiB",
-        "HWM MiB"
+        "HWM MiB",
+        "srv us/op",
+        "own us/op"
     );
     let rule = "-".repeat(h.len());
     format!("{h}\n{rule}")
@@ -120,7 +142,7 @@ pub fn table_row(r: &RunStats) -> String {
         format!("{:.1}", r.callbacks as f64 / r.ok as f64)
     };
     format!(
-        "{:<34} {:>8} {:>8} {:>7} {:>6} {:>6} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>8} {:>8}",
+        "{:<34} {:>8} {:>8} {:>7} {:>6} {:>6} {:>10.1} {:>8.2} {:>8.2} {:>8.2} {:>8} {:>8} {:>9} {:>9.0}",
         r.label,
         r.engine,
         r.sessions,
@@ -132,7 +154,11 @@ pub fn table_row(r: &RunStats) -> String {
         r.percentile_ms(95.0),
         r.percentile_ms(99.0),
         rss,
-        hwm
+        hwm,
+        r.server_cpu_us_per_op()
+            .map(|v| format!("{v:.0}"))
+            .unwrap_or_else(|| "-".into()),
+        r.client_cpu_us_per_op()
     )
 }
 
