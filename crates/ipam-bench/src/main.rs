@@ -148,7 +148,7 @@ fn progress(msg: impl AsRef<str>) {
 async fn run(args: Args) -> anyhow::Result<()> {
     let ops = args
         .ops
-        .unwrap_or(if args.quick { 128 } else { 2000 })
+        .unwrap_or(if args.quick { 128 } else { 3000 })
         .max(1);
     let sessions = args.sessions.max(1);
     let big_scopes = args
