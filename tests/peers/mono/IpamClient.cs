@@ -169,14 +169,13 @@ namespace IpamPeer
         [DataMember] public DhcpFailoverMode Mode;
         [DataMember] public long RecordId;
         [DataMember] public string RelationshipName;
-        // sysnet:IPAddress: .NET's own serializable IPAddress (m_Address, m_Family, ...).
-        [DataMember] public IPAddress Server1IP;
+        [DataMember] public SysNetIPAddress Server1IP;
         [DataMember] public string Server1Name;
         [DataMember] public string Server1PSName;
         [DataMember] public uint Server1Percentage;
         [DataMember] public long Server1RecordId;
         [DataMember] public DhcpFailoverState Server1State;
-        [DataMember] public IPAddress Server2IP;
+        [DataMember] public SysNetIPAddress Server2IP;
         [DataMember] public string Server2Name;
         [DataMember] public string Server2PSName;
         [DataMember] public long Server2RecordId;
@@ -185,6 +184,34 @@ namespace IpamPeer
         [DataMember] public byte[] SharedSecret;
         [DataMember] public bool SharedSecretEnabled;
         [DataMember] public TimeSpan StateSwitchInterval;
+    }
+
+    [DataContract(Name = "AddressFamily", Namespace = "http://schemas.datacontract.org/2004/07/System.Net.Sockets")]
+    public enum AddressFamily { [EnumMember] InterNetwork = 2, [EnumMember] InterNetworkV6 = 23 }
+
+    // sysnet:IPAddress (§2.2.4.441): the .NET Framework's serialized IPAddress fields.
+    // Mono's own System.Net.IPAddress has other private fields, so the contract is spelled
+    // out here.
+    [DataContract(Name = "IPAddress", Namespace = "http://schemas.datacontract.org/2004/07/System.Net")]
+    public class SysNetIPAddress
+    {
+        [DataMember] public long m_Address;
+        [DataMember] public AddressFamily m_Family;
+        [DataMember] public int m_HashCode;
+        [DataMember] public ushort[] m_Numbers;
+        [DataMember] public long m_ScopeId;
+
+        public static SysNetIPAddress V4(string dotted)
+        {
+            // m_Address holds the octets little-endian: 10.0.0.1 = 16777226 (§4.2).
+            var b = IPAddress.Parse(dotted).GetAddressBytes();
+            return new SysNetIPAddress
+            {
+                m_Address = (long)BitConverter.ToUInt32(b, 0),
+                m_Family = AddressFamily.InterNetwork,
+                m_Numbers = new ushort[8],
+            };
+        }
     }
 
     [DataContract(Namespace = Ns.Ipam)]
@@ -246,6 +273,14 @@ namespace IpamPeer
         [OperationContract]
         [FaultContract(typeof(IpamException))]
         void StartOperationWithCallback();
+
+        // Mono's duplex client only hands a received message to the waiting request when its
+        // action is one of the contract's message actions; otherwise a fault reply is thrown
+        // on the receive loop and the call times out. This never-called operation declares
+        // the SOAP fault action (the one WCF sends faults with) as a reply action, so fault
+        // replies reach the pending call and surface as FaultException<IpamException>.
+        [OperationContract(Action = "urn:ipamd-peer:unused", ReplyAction = "http://www.w3.org/2005/08/addressing/soap/fault")]
+        void MonoFaultReplyWorkaround();
     }
 
     // The callbacks carry the service port type's actions (§4.3, and the captures).
@@ -372,13 +407,13 @@ namespace IpamPeer
                 Mode = DhcpFailoverMode.LoadBalance,
                 RecordId = recordId,
                 RelationshipName = name,
-                Server1IP = IPAddress.Parse("10.0.0.1"),
+                Server1IP = SysNetIPAddress.V4("10.0.0.1"),
                 Server1Name = "dhcp1.test",
                 Server1PSName = "dhcp1.test",
                 Server1Percentage = 50,
                 Server1RecordId = s1,
                 Server1State = DhcpFailoverState.Normal,
-                Server2IP = IPAddress.Parse("10.0.0.2"),
+                Server2IP = SysNetIPAddress.V4("10.0.0.2"),
                 Server2Name = "dhcp2.test",
                 Server2PSName = "dhcp2.test",
                 Server2RecordId = s2,
@@ -427,6 +462,16 @@ namespace IpamPeer
         }
 
         public static int Main(string[] args)
+        {
+            // Mono's duplex receive loop can keep the process alive after a fault; exit
+            // explicitly with the result.
+            int code = Run(args);
+            Console.Out.Flush();
+            Environment.Exit(code);
+            return code;
+        }
+
+        static int Run(string[] args)
         {
             if (args.Length < 3)
             {
@@ -501,8 +546,11 @@ namespace IpamPeer
                         foreach (var s in ((EntityStatusCollection)c.EntityStatusCollectionObject).EntityStatusList ?? new List<EntityStatus>())
                             Console.WriteLine("  entity {0} {1} {2}", s.ObjectType, s.OperationType, s.RecordId);
                 }
-                comm.Close();
-                factory.Close();
+                // Mono's duplex channel waits for its receive loop on Close (up to the close
+                // timeout) even after the server's End record; bound it and abort.
+                try { comm.Close(TimeSpan.FromSeconds(2)); }
+                catch (Exception e) when (e is TimeoutException || e is CommunicationException) { comm.Abort(); }
+                factory.Abort();
                 Console.WriteLine("OK {0} over {1}", op, encoding);
                 return 0;
             }
