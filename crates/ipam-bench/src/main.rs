@@ -218,7 +218,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[derive(Default)]
 struct Summary {
+    /// The fsync floor used for the ratio: the mean of the measurements just before and
+    /// just after the concurrent SQLite run (the disk is shared; its rate drifts).
     fsync_per_sec: Option<f64>,
+    /// The fsync floor measured at the start of the run.
+    fsync_start: Option<f64>,
     sqlite_floor_durable: Option<RunStats>,
     sqlite_e2e_1: Option<RunStats>,
     sqlite_e2e_n: Option<RunStats>,
@@ -275,6 +279,7 @@ async fn scenarios(
         println!("== fsync floor ({}) ==", ctx.dir.display());
         println!("write(4 KiB) + fdatasync: {rate:.0} per second\n");
         s.fsync_per_sec = Some(rate);
+        s.fsync_start = Some(rate);
     }
     if want("sqlite") {
         let keep = |s: &mut Summary, r: RunStats| -> RunStats {
@@ -287,7 +292,22 @@ async fn scenarios(
         s.sqlite_floor_durable = Some(keep(&mut s, r));
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
         s.sqlite_e2e_1 = Some(keep(&mut s, r));
+        let bracket = want("fsync");
+        let fsync_window = Duration::from_secs_f64(fsync_seconds / 2.0);
+        let before = if bracket {
+            Some(fsync_rate(&ctx.dir, fsync_window).await?)
+        } else {
+            None
+        };
         let r = e2e(ctx, Engine::Sqlite, &format!("e2e {n} sessions"), n, true).await?;
+        if let Some(before) = before {
+            let after = fsync_rate(&ctx.dir, fsync_window).await?;
+            println!(
+                "fsync floor around this run: {before:.0}/s before, {after:.0}/s after (start of the harness: {:.0}/s)\n",
+                s.fsync_start.unwrap_or(f64::NAN)
+            );
+            s.fsync_per_sec = Some((before + after) / 2.0);
+        }
         s.sqlite_e2e_n = Some(keep(&mut s, r));
         println!("== SQLite, no fsync (synchronous=NORMAL): per-operation cost ==");
         let r = store_floor(ctx, Engine::Sqlite, "store floor, no fsync", false).await?;
@@ -449,6 +469,9 @@ impl Summary {
         }
         if let Some(fl) = &self.sqlite_floor_durable {
             lines.push(("store_floor_ops_per_sec".into(), fl.ops_per_sec()));
+        }
+        if let Some(f) = self.fsync_start {
+            lines.push(("fsync_per_sec_at_start".into(), f));
         }
         if let Some(f) = self.fsync_per_sec {
             lines.push(("fsync_per_sec".into(), f));
