@@ -486,11 +486,24 @@ pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
     out.start(SOAP12, "Body", &[]);
     out.start(SOAP12, "Fault", &[]);
     out.start(SOAP12, "Code", &[]);
-    out.text_el(SOAP12, "Value", &format!("s:{}", fault.code.local_name()));
+    // QName values carry their prefix declaration on the element itself, and the detail
+    // declares every prefix its content uses: readers that copy the fault body out of its
+    // envelope (Mono's WCF client with binary encoding) must still resolve them.
+    out.text_el_with(
+        SOAP12,
+        "Value",
+        &[("xmlns:s", SOAP12)],
+        &format!("s:{}", fault.code.local_name()),
+    );
     if let Some(sub) = &fault.subcode {
         out.start(SOAP12, "Subcode", &[]);
         if sub.ns == WSA {
-            out.text_el(SOAP12, "Value", &format!("a:{}", sub.local));
+            out.text_el_with(
+                SOAP12,
+                "Value",
+                &[("xmlns:a", WSA)],
+                &format!("a:{}", sub.local),
+            );
         } else {
             out.text_el_with(
                 SOAP12,
@@ -508,7 +521,9 @@ pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
     if fault.detail.is_some() || fault.problem_action.is_some() {
         out.start(SOAP12, "Detail", &[]);
         if let Some(e) = &fault.detail {
-            out.start_default(IPAM1, "IpamException", &[]);
+            let decls = crate::writer::all_prefix_declarations();
+            let attrs: Vec<(&str, &str)> = decls.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            out.start_default(IPAM1, "IpamException", &attrs);
             encode::ipam_exception_content(&mut out, e);
             out.end();
         }

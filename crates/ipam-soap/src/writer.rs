@@ -21,6 +21,15 @@ const PREFIXES: &[(&str, &str)] = &[
     ("net", ns::SYSNET),
 ];
 
+/// `xmlns:p="uri"` for every prefix of [`PREFIXES`], to declare again on an element whose
+/// content may be read apart from its envelope (a fault detail, a QName value).
+pub(crate) fn all_prefix_declarations() -> Vec<(String, &'static str)> {
+    PREFIXES
+        .iter()
+        .map(|(p, u)| (format!("xmlns:{p}"), *u))
+        .collect()
+}
+
 fn prefix(ns_uri: &str) -> &'static str {
     PREFIXES
         .iter()
