@@ -41,7 +41,7 @@ fn quick_run_prints_every_summary_line() {
         out.status
     );
     assert!(
-        started.elapsed() < Duration::from_secs(120),
+        started.elapsed() < Duration::from_secs(600),
         "the quick run took {:?}",
         started.elapsed()
     );
