@@ -18,6 +18,19 @@ type Result<T> = std::result::Result<T, StoreError>;
 /// Largest number of ids put in one `IN (…)` list.
 const CHUNK: usize = 500;
 
+/// Where a scope sits: see [`Db::scope_placements`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopePlacement {
+    /// The scope's RecordId.
+    pub record_id: RecordId,
+    /// Its DHCP server.
+    pub server: RecordId,
+    /// Its subnet (`ScopeId`).
+    pub subnet: Ipv4Addr,
+    /// The relationship it is linked to.
+    pub relation: Option<RecordId>,
+}
+
 /// A connection to the store: every query of the data model. Handed to write closures
 /// (inside a transaction) and returned by [`crate::Store::conn`] for reads.
 pub struct Db<'a> {
@@ -695,6 +708,77 @@ impl Db<'_> {
         .fetch_all(&mut *self.conn)
         .await?;
         rows.iter().map(scope_of).collect()
+    }
+
+    /// For each of `scopes` that exists: its server, its subnet and the relationship it
+    /// is linked to, in one query (the checks of a failover create or add-scopes).
+    pub async fn scope_placements(&mut self, scopes: &[RecordId]) -> Result<Vec<ScopePlacement>> {
+        let mut sorted = scopes.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::with_capacity(sorted.len());
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, l.failover_relation_id \
+                 FROM adm_dhcp_scopes s LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+                 WHERE s.record_id IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *self.conn).await? {
+                out.push(ScopePlacement {
+                    record_id: row.try_get(0)?,
+                    server: row.try_get(1)?,
+                    subnet: ip_of(&row, "scope_id")?,
+                    relation: row.try_get(3)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The servers among `ids` that exist, each with how many relationships name it.
+    pub async fn servers_with_relationship_counts(
+        &mut self,
+        ids: &[RecordId],
+    ) -> Result<Vec<(DhcpServerV4, i64)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {SERVER_COLS}, (SELECT count(*) FROM adm_dhcp_failover_relations r \
+                 WHERE r.server1_record_id = $1 OR r.server2_record_id = $1) AS relationships \
+                 FROM adm_dhcp_servers WHERE record_id = $1"
+            )))
+            .bind(*id)
+            .fetch_optional(&mut *self.conn)
+            .await?;
+            if let Some(row) = row {
+                out.push((server_of(&row)?, row.try_get("relationships")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The RecordId of the relationship with this (RelationshipName, Server1RecordId,
+    /// Server2RecordId), if any (the unique key of §3.1.1.1.44.1; 0 = absent).
+    pub async fn find_failover_id(
+        &mut self,
+        name: &str,
+        server1: RecordId,
+        server2: RecordId,
+    ) -> Result<Option<RecordId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT record_id FROM adm_dhcp_failover_relations WHERE relationship_name = $1 \
+             AND coalesce(server1_record_id, 0) = $2 AND coalesce(server2_record_id, 0) = $3",
+        )
+        .bind(name)
+        .bind(server1)
+        .bind(server2)
+        .fetch_optional(&mut *self.conn)
+        .await?)
     }
 
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.

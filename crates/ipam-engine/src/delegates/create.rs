@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ipam_model::validate::{validate_dhcp_failover, validate_failover_partners};
 use ipam_model::*;
-use ipam_store::Db;
+use ipam_store::{Db, ScopePlacement};
 
 use super::{entity, formatter, offending_scopes, scope_ids};
 use crate::faults::{OpError, Violation, op_fault, rejected};
@@ -22,56 +22,52 @@ pub(super) async fn check_scopes(
     this: Option<RecordId>,
 ) -> Result<(Vec<Violation>, Vec<RecordId>), OpError> {
     let mut v = Vec::new();
-    let scopes: HashMap<RecordId, DhcpScopeV4> = db
-        .get_scopes(ids)
+    let placed: HashMap<RecordId, ScopePlacement> = db
+        .scope_placements(ids)
         .await?
         .into_iter()
-        .map(|s| (s.record_id, s))
+        .map(|p| (p.record_id, p))
         .collect();
     let missing: Vec<RecordId> = ids
         .iter()
         .copied()
-        .filter(|id| !scopes.contains_key(id))
+        .filter(|id| !placed.contains_key(id))
         .collect();
     if !missing.is_empty() {
         v.push(Violation::ScopesNotFound(missing));
     }
-    let links: HashMap<RecordId, RecordId> = db.links_of_scopes(ids).await?.into_iter().collect();
     let mut names: HashMap<RecordId, String> = HashMap::new();
     let mut to_link = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(scope) = scopes.get(id) else {
-            continue;
-        };
-        let server = scope.parent_dhcp_server_record_id;
-        if server != s1 && server != s2 {
+        let Some(p) = placed.get(id) else { continue };
+        if p.server != s1 && p.server != s2 {
             v.push(Violation::ScopeNotOnPartners {
                 scope: *id,
-                subnet: scope.scope_id.to_string(),
-                server,
+                subnet: p.subnet.to_string(),
+                server: p.server,
                 server1: s1,
                 server2: s2,
             });
         }
-        match links.get(id) {
-            Some(rel) if Some(*rel) == this => {} // already linked here: no second link
+        match p.relation {
+            Some(rel) if Some(rel) == this => {} // already linked here: no second link
             Some(rel) => {
-                let name = match names.get(rel) {
+                let name = match names.get(&rel) {
                     Some(n) => n.clone(),
                     None => {
                         let n = db
-                            .get_failover(*rel)
+                            .get_failover(rel)
                             .await?
                             .and_then(|f| f.relationship_name)
                             .unwrap_or_default();
-                        names.insert(*rel, n.clone());
+                        names.insert(rel, n.clone());
                         n
                     }
                 };
                 v.push(Violation::ScopeInOtherRelationship {
                     scope: *id,
-                    subnet: scope.scope_id.to_string(),
-                    relation: *rel,
+                    subnet: p.subnet.to_string(),
+                    relation: rel,
                     relation_name: name,
                 });
             }
@@ -85,38 +81,33 @@ pub(super) async fn check_scopes(
 /// violation is collected), the relation row, then one link per distinct scope id.
 async fn create_in_tx(
     db: &mut Db<'_>,
-    f: DhcpFailover,
+    mut f: DhcpFailover,
     ids: Vec<RecordId>,
 ) -> Result<DhcpFailover, OpError> {
     let (s1, s2) = (f.server1_record_id, f.server2_record_id);
     let name = f.relationship_name.clone().unwrap_or_default();
     db.lock_servers(&[s1, s2]).await?;
     let mut v = Vec::new();
+    let servers = db.servers_with_relationship_counts(&[s1, s2]).await?;
     for (field, id) in [("Server1RecordId", s1), ("Server2RecordId", s2)] {
-        match db.get_server(id).await? {
+        match servers.iter().find(|(s, _)| s.record_id == id) {
             None => v.push(Violation::ServerNotFound { field, id }),
-            Some(server) => {
-                let count = db.count_failovers_by_server(id).await?;
-                if count >= MAX_RELATIONSHIPS_PER_SERVER {
-                    v.push(Violation::ServerRelationshipLimit {
-                        server: id,
-                        name: server.name,
-                        count,
-                    });
-                }
+            Some((server, count)) if *count >= MAX_RELATIONSHIPS_PER_SERVER => {
+                v.push(Violation::ServerRelationshipLimit {
+                    server: id,
+                    name: server.name.clone(),
+                    count: *count,
+                })
             }
+            Some(_) => {}
         }
     }
-    if let Some(existing) = db.failovers_by_server(s1).await?.into_iter().find(|e| {
-        e.relationship_name.as_deref() == Some(name.as_str())
-            && e.server1_record_id == s1
-            && e.server2_record_id == s2
-    }) {
+    if let Some(existing) = db.find_failover_id(&name, s1, s2).await? {
         v.push(Violation::DuplicateRelationship {
             name: name.clone(),
             server1: s1,
             server2: s2,
-            existing: existing.record_id,
+            existing,
         });
     }
     let (scope_violations, to_link) = check_scopes(db, &ids, s1, s2, None).await?;
@@ -125,12 +116,15 @@ async fn create_in_tx(
         return Err(OpError::Rejected(v));
     }
     // Step 3: the relation row, every field from Failover; the store assigns RecordId.
-    let id = db.insert_failover(&f).await?;
+    f.record_id = db.insert_failover(&f).await?;
     // Step 4: one link per distinct scope id (none exists yet for a new relationship).
-    db.link_scopes_bulk(id, &to_link).await?;
-    db.get_failover(id)
-        .await?
-        .ok_or(OpError::Rejected(vec![Violation::FailoverNotFound(id)]))
+    db.link_scopes_bulk(f.record_id, &to_link).await?;
+    // The row holds exactly the stored fields of `f`; the others are not stored.
+    f.modified_properties = None;
+    f.set_properties = None;
+    f.operation_tracker = None;
+    f.server_owner = DhcpFailoverOperationOwner::default();
+    Ok(f)
 }
 
 pub(super) async fn create(
