@@ -107,8 +107,9 @@ async fn writer(
         let mut done: Vec<Completion> = Vec::with_capacity(size);
         let outcome: Result<(), StoreError> = async {
             let mut tx = pool.begin_with(begin).await?;
-            for job in batch.drain(..) {
-                exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+            if batch.len() == 1 {
+                // A write alone in its batch needs no savepoint: the transaction is its own.
+                let job = batch.pop().expect("one job");
                 let run = AssertUnwindSafe(job(Db {
                     conn: &mut tx,
                     backend,
@@ -116,17 +117,40 @@ async fn writer(
                 .catch_unwind()
                 .await;
                 match run {
-                    Ok(c) if c.ok => {
-                        exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
-                        done.push(c);
-                    }
+                    Ok(c) if c.ok => done.push(c),
                     other => {
-                        exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
-                        exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                        tx.rollback().await?;
                         match other {
                             Ok(c) => done.push(c),
-                            // A panicked write has no completion: its caller sees the channel close.
-                            Err(_) => tracing::error!("a write panicked; it was rolled back alone"),
+                            Err(_) => tracing::error!("a write panicked; it was rolled back"),
+                        }
+                        return Ok(());
+                    }
+                }
+            } else {
+                for job in batch.drain(..) {
+                    exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                    let run = AssertUnwindSafe(job(Db {
+                        conn: &mut tx,
+                        backend,
+                    }))
+                    .catch_unwind()
+                    .await;
+                    match run {
+                        Ok(c) if c.ok => {
+                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                            done.push(c);
+                        }
+                        other => {
+                            exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
+                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                            match other {
+                                Ok(c) => done.push(c),
+                                // A panicked write has no completion: its caller sees the channel close.
+                                Err(_) => {
+                                    tracing::error!("a write panicked; it was rolled back alone")
+                                }
+                            }
                         }
                     }
                 }
