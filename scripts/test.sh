@@ -22,6 +22,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "building"
 cargo build --workspace --all-targets --locked
 
+# Tests that start the real server use the binary just built (no nested cargo build).
+export IPAMD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/ipamd"
+
 step "tests on SQLite and PostgreSQL"
 export IPAMD_TEST_REQUIRE_POSTGRES=1
 scripts/pg-tmp.sh bash -c '
