@@ -1,10 +1,14 @@
-//! Envelope payload ↔ SOAP XML text, per MC-NMF Known Encoding ([MC-NMF] §2.2.3.4.1).
+//! Envelope payload ↔ SOAP envelope, per MC-NMF Known Encoding ([MC-NMF] §2.2.3.4.1).
+//! Inbound payloads become XML text for ipam-soap's reader; outbound replies are written
+//! by ipam-soap either as text or, for 0x08, straight into MC-NBFX events.
 //!
 //! * 0x08, SOAP 1.2 binary with in-band dictionary: [MC-NBFSE] StringTable + [MC-NBFX]
 //!   document, with one session dictionary per direction, cumulative over the session.
 //! * 0x03, SOAP 1.2 UTF-8 text: the XML bytes, possibly behind a byte order mark (Mono
 //!   writes one in each envelope).
 
+use ipam_model::ProgressEvent;
+use ipam_soap::{Fault, XmlSink};
 use nmf::KnownEncoding;
 
 /// The UTF-8 byte order mark.
@@ -47,6 +51,78 @@ impl Inbound {
     }
 }
 
+/// A SOAP envelope the server sends ([MS-IPAMM2] §3.19.4), encoded by the writer task
+/// for the session's encoding.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// `InitializeOperationParametersResponse` relating to a request's `a:MessageID`.
+    InitializeResponse(Option<String>),
+    /// `StartOperationWithCallbackResponse` relating to a request's `a:MessageID`.
+    StartResponse(Option<String>),
+    /// A one-way callback (§3.19.4.5–.9).
+    Callback(Box<ProgressEvent>),
+    /// A SOAP fault (§2.2.2.1) relating to a request's `a:MessageID`.
+    Fault(Box<Fault>, Option<String>),
+}
+
+impl Reply {
+    /// Writes the envelope into `sink`.
+    pub(crate) fn write_to(&self, sink: &mut dyn XmlSink) {
+        match self {
+            Reply::InitializeResponse(id) => {
+                ipam_soap::encode_initialize_response_to(id.as_deref(), sink)
+            }
+            Reply::StartResponse(id) => ipam_soap::encode_start_response_to(id.as_deref(), sink),
+            Reply::Callback(event) => ipam_soap::encode_callback_to(event, sink),
+            Reply::Fault(fault, id) => ipam_soap::encode_fault_to(fault, id.as_deref(), sink),
+        }
+    }
+
+    /// The envelope as SOAP XML text.
+    pub(crate) fn to_xml(&self) -> String {
+        match self {
+            Reply::InitializeResponse(id) => ipam_soap::encode_initialize_response(id.as_deref()),
+            Reply::StartResponse(id) => ipam_soap::encode_start_response(id.as_deref()),
+            Reply::Callback(event) => ipam_soap::encode_callback(event),
+            Reply::Fault(fault, id) => ipam_soap::encode_fault(fault, id.as_deref()),
+        }
+    }
+}
+
+/// Collects the writer's calls as [MC-NBFX] events, exactly as `nbfx::from_xml` reads
+/// them back from the text form: names split at the prefix, declarations apart, text
+/// that is empty or only XML whitespace dropped (no whitespace is significant between
+/// SOAP elements).
+#[derive(Debug, Default)]
+pub(crate) struct NbfxEvents(pub(crate) Vec<nbfx::XmlEvent>);
+
+impl XmlSink for NbfxEvents {
+    fn start_element(&mut self, prefix: &str, local: &str) {
+        self.0.push(nbfx::XmlEvent::start(prefix, local));
+    }
+
+    fn namespace(&mut self, prefix: &str, uri: &str) {
+        self.0.push(nbfx::XmlEvent::xmlns(prefix, uri));
+    }
+
+    fn attribute(&mut self, prefix: &str, local: &str, value: &str) {
+        self.0.push(nbfx::XmlEvent::attr(prefix, local, value));
+    }
+
+    fn text(&mut self, text: &str) {
+        if !text
+            .bytes()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            self.0.push(nbfx::XmlEvent::text(text));
+        }
+    }
+
+    fn end_element(&mut self) {
+        self.0.push(nbfx::XmlEvent::EndElement);
+    }
+}
+
 /// Server → client direction of one session.
 #[derive(Debug)]
 pub(crate) enum Outbound {
@@ -64,11 +140,174 @@ impl Outbound {
         }
     }
 
-    /// The envelope payload for SOAP XML text `xml`.
-    pub(crate) fn encode(&mut self, xml: &str) -> Result<Vec<u8>, nbfx::Error> {
+    /// The envelope payload of `reply`: XML text, or MC-NBFX events written straight from
+    /// the message layer (no text in between).
+    pub(crate) fn encode(&mut self, reply: &Reply) -> Result<Vec<u8>, nbfx::Error> {
         match self {
-            Outbound::Text => Ok(xml.as_bytes().to_vec()),
-            Outbound::Binary(encoder) => encoder.encode_envelope(&nbfx::from_xml(xml)?),
+            Outbound::Text => Ok(reply.to_xml().into_bytes()),
+            Outbound::Binary(encoder) => {
+                let mut events = NbfxEvents(Vec::with_capacity(256));
+                reply.write_to(&mut events);
+                encoder.encode_envelope(&events.0)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "../../ipam-soap/tests/strategies/mod.rs"]
+mod strategies;
+
+/// The events written straight from the message layer equal `nbfx::from_xml` of the text
+/// form, so the binary wire bytes are those of the text round trip.
+#[cfg(test)]
+mod tests {
+    use ipam_model::*;
+    use ipam_soap::QName;
+    use proptest::prelude::*;
+
+    use super::strategies::{event, exception, text};
+    use super::*;
+
+    fn assert_same_events(reply: &Reply) {
+        let mut direct = NbfxEvents::default();
+        reply.write_to(&mut direct);
+        let xml = reply.to_xml();
+        let parsed = nbfx::from_xml(&xml).expect("the text form parses");
+        assert_eq!(direct.0, parsed, "{xml}");
+        let wire = |events: &[nbfx::XmlEvent]| {
+            nbfx::SessionEncoder::new()
+                .encode_envelope(events)
+                .expect("encodes")
+        };
+        assert_eq!(wire(&direct.0), wire(&parsed));
+    }
+
+    /// Strings the text form escapes, normalizes, replaces or drops.
+    const AWKWARD: &[&str] = &[
+        "",
+        " ",
+        " \t\r\n ",
+        "a&b<c>d\"e'f",
+        "line\r\nbreak\rcr\ttab\n",
+        "ctl\u{1}\u{8}\u{B}\u{FFFE}\u{FFFF}end",
+        "]]>",
+        "&amp; &#x41; &lt;",
+        "é漢🦀",
+    ];
+
+    fn awkward_exception(i: usize) -> IpamException {
+        let m = AWKWARD[i % AWKWARD.len()];
+        IpamException::new(IpamExceptionId::IpamApiInvalidParameter, m).with_inner(
+            IpamException::new(IpamExceptionId::IpamClientMessageSizeExceeded, m)
+                .with_inner(IpamException::invalid_parameter(m)),
+        )
+    }
+
+    fn sub_task(m: &str, failed: Option<IpamException>) -> SubTaskInstance {
+        SubTaskInstance {
+            failed_completion_status: failed,
+            is_non_deterministic_progress: true,
+            progress_status_descriptions: Some(m.to_owned()),
+            sub_task_instance_details: Some(FailoverDataFormatter {
+                failover_name: Some(m.to_owned()),
+                server1_name: None,
+                server2_name: Some(m.to_owned()),
+            }),
+            sub_task_instance_id: 7,
+            sub_task_name: Some(m.to_owned()),
+            sub_task_status: SubTaskStatus::ALL[1],
+            sub_task_unique_id: -3,
+        }
+    }
+
+    #[test]
+    fn every_message_kind_with_awkward_strings() {
+        for (i, m) in AWKWARD.iter().enumerate() {
+            let id = Some((*m).to_owned());
+            assert_same_events(&Reply::InitializeResponse(id.clone()));
+            assert_same_events(&Reply::StartResponse(id.clone()));
+            assert_same_events(&Reply::StartResponse(None));
+            let events = [
+                ProgressEvent::StartProgressCallback {
+                    is_non_deterministic: i % 2 == 0,
+                },
+                ProgressEvent::AddSubTask {
+                    sub_task_instance: sub_task(m, Some(awkward_exception(i))),
+                },
+                ProgressEvent::SetSubTaskStatus {
+                    sub_task_instance: sub_task(m, None),
+                    status: SubTaskStatus::ALL[2],
+                    percent_complete: 42,
+                    completion_status: Some(awkward_exception(i)),
+                },
+                ProgressEvent::SetCompletionPercentage {
+                    completion_percentage: 100,
+                },
+                ProgressEvent::SetOverallStatus {
+                    overall_status: OverallProgressStatus::CompletedWithSuccess,
+                    completion_status: Some(DhcpMsmOverallCompletionStatus {
+                        entity_status: vec![
+                            EntityStatus {
+                                is_successful: true,
+                                object_type: IpamObjectType::ALL[0],
+                                operation_type: EntityOperationType::ALL[1],
+                                record_id: 9,
+                            };
+                            2
+                        ],
+                        error_info: Some(awkward_exception(i)),
+                        return_object: Some(DhcpFailover {
+                            relationship_name: Some((*m).to_owned()),
+                            server1_name: Some((*m).to_owned()),
+                            server1_ip: Some([10, 0, 0, 1].into()),
+                            operation_tracker: Some(vec![Default::default()]),
+                            modified_properties: Some(vec![(*m).to_owned(), String::new()]),
+                            shared_secret: Some(b"secret".to_vec()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                },
+            ];
+            for e in events {
+                assert_same_events(&Reply::Callback(Box::new(e)));
+            }
+            let mut faults = vec![
+                Fault::from(awkward_exception(i)),
+                Fault::action_not_supported(m),
+                Fault::action_required(),
+                Fault::version_mismatch(m),
+                Fault::must_understand(QName::new("", "Header")),
+                Fault::must_understand(QName::new(format!("urn:h:{m}"), "Header")),
+            ];
+            let mut other = Fault::from(awkward_exception(i));
+            other.subcode = Some(QName::new(format!("urn:sub:{m}"), "Other"));
+            other.problem_action = Some((*m).to_owned());
+            faults.push(other);
+            for f in faults {
+                assert_same_events(&Reply::Fault(Box::new(f), id.clone()));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn callbacks(e in event()) {
+            assert_same_events(&Reply::Callback(Box::new(e)));
+        }
+
+        #[test]
+        fn faults(e in exception(), id in proptest::option::of(text())) {
+            assert_same_events(&Reply::Fault(Box::new(Fault::from(e)), id));
+        }
+
+        #[test]
+        fn responses(id in proptest::option::of(text())) {
+            assert_same_events(&Reply::InitializeResponse(id.clone()));
+            assert_same_events(&Reply::StartResponse(id));
         }
     }
 }

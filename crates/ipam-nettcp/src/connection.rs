@@ -20,7 +20,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tracing::Instrument;
 
 use crate::NetTcpOptions;
-use crate::codec::Inbound;
+use crate::codec::{Inbound, Reply};
 use crate::writer::{self, CallbackSink, Outgoing};
 
 /// Bytes read from the socket at a time.
@@ -307,7 +307,7 @@ impl Connection {
                 let fault = Fault::from(IpamException::invalid_parameter(format!(
                     "the envelope is not valid .NET binary XML: {e}"
                 )));
-                self.message(ipam_soap::encode_fault(&fault, None));
+                self.message(Reply::Fault(Box::new(fault), None));
                 active_close(&mut self.active);
                 return Flow::Close(Close::MalformedEnvelope);
             }
@@ -318,7 +318,7 @@ impl Connection {
             Err(fault) => {
                 tracing::info!(size, outcome = "fault", reason = %fault.reason, "request not decoded");
                 let relates_to = fault.request_message_id.clone();
-                self.message(ipam_soap::encode_fault(&fault, relates_to.as_deref()));
+                self.message(Reply::Fault(Box::new(fault), relates_to));
                 return Flow::Continue;
             }
         };
@@ -343,7 +343,7 @@ impl Connection {
                 match active.session.initialize_operation_parameters(params) {
                     Ok(()) => {
                         tracing::info!(?operation, outcome = "ok", "parameters stored");
-                        self.message(ipam_soap::encode_initialize_response(id));
+                        self.message(Reply::InitializeResponse(id.map(str::to_owned)));
                         Flow::Continue
                     }
                     Err(fault) => self.session_fault(fault, id),
@@ -355,7 +355,7 @@ impl Connection {
                 match active.session.start_operation_with_callback(&sink).await {
                     Ok(done) => {
                         tracing::info!(?operation, record_id = ?done.record_id, outcome = "ok", "operation completed");
-                        self.message(ipam_soap::encode_start_response(id));
+                        self.message(Reply::StartResponse(id.map(str::to_owned)));
                         Flow::Continue
                     }
                     Err(fault) => self.session_fault(fault, id),
@@ -378,9 +378,9 @@ impl Connection {
             "operation failed"
         );
         let close = fault.close_session;
-        self.message(ipam_soap::encode_fault(
-            &Fault::from(fault.exception),
-            relates_to,
+        self.message(Reply::Fault(
+            Box::new(Fault::from(fault.exception)),
+            relates_to.map(str::to_owned),
         ));
         if close {
             self.end_session();
@@ -390,8 +390,8 @@ impl Connection {
         }
     }
 
-    fn message(&self, xml: String) {
-        self.send(Outgoing::Message(xml));
+    fn message(&self, reply: Reply) {
+        self.send(Outgoing::Message(reply));
     }
 
     fn raw(&self, bytes: Vec<u8>) {

@@ -17,7 +17,9 @@
 //!   callbacks of `StartOperationWithCallback` are written to the client as they happen;
 //!   the response (or the `IpamException` fault) follows them, `a:RelatesTo` = the
 //!   request's `a:MessageID`.
-//! * A writer task owns the socket's write half and the outbound encoder session.
+//! * A writer task owns the socket's write half and the outbound encoder session. Binary
+//!   sessions (0x08) get their MC-NBFX events straight from ipam-soap's writer (an
+//!   [`ipam_soap::XmlSink`]), never through XML text; text sessions (0x03) get the text.
 //! * The §3.1.5 InactivityTimer (every [`NetTcpOptions::inactivity_tick`], 15 s by
 //!   default; grace count [`NetTcpOptions::keepalive_grace_count`], 3) aborts idle sessions;
 //!   it runs from the moment the connection is accepted, so a socket that never completes

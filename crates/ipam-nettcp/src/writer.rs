@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-use crate::codec::Outbound;
+use crate::codec::{Outbound, Reply};
 
 /// Largest batch of queued records written with one system call.
 const BATCH: usize = 64 * 1024;
@@ -25,8 +25,8 @@ pub(crate) enum Outgoing {
     Begin(KnownEncoding),
     /// Framing bytes as they are (Preamble Ack, End, Fault records).
     Raw(Vec<u8>),
-    /// A SOAP envelope (XML text) to encode and frame as a Sized Envelope.
-    Message(String),
+    /// A SOAP envelope to encode and frame as a Sized Envelope.
+    Message(Reply),
 }
 
 /// Sends every progress event as a one-way callback message (§3.19.4.5–.9).
@@ -38,7 +38,7 @@ impl ProgressSink for CallbackSink {
         // A closed writer means the client is gone; the operation still completes.
         let _ = self
             .0
-            .send(Outgoing::Message(ipam_soap::encode_callback(&event)));
+            .send(Outgoing::Message(Reply::Callback(Box::new(event))));
     }
 }
 
@@ -74,13 +74,13 @@ fn encode(item: Outgoing, encoder: &mut Option<Outbound>, out: &mut Vec<u8>) -> 
     match item {
         Outgoing::Begin(encoding) => *encoder = Some(Outbound::new(encoding)),
         Outgoing::Raw(bytes) => out.extend_from_slice(&bytes),
-        Outgoing::Message(xml) => {
+        Outgoing::Message(reply) => {
             let Some(enc) = encoder.as_mut() else {
                 return Err(io::Error::other(
                     "envelope before the preamble was accepted",
                 ));
             };
-            let payload = enc.encode(&xml).map_err(|e| {
+            let payload = enc.encode(&reply).map_err(|e| {
                 tracing::error!(error = %e, "cannot encode an outbound envelope");
                 io::Error::other(e)
             })?;

@@ -10,7 +10,7 @@ use crate::ns::{IPAM, IPAM1, SERARR, SYSNET, XSD};
 use crate::writer::Out;
 
 /// `paramters` (§3.19.4.3.2.1) with `i:type` naming the concrete type.
-pub(crate) fn paramters(out: &mut Out, p: &IpamOperationWithProgressParameters) {
+pub(crate) fn paramters(out: &mut Out<'_>, p: &IpamOperationWithProgressParameters) {
     out.start_typed(IPAM, "paramters", IPAM, p.derived.type_name(), &[]);
     if let Some(op) = p.operation_id {
         out.text_el(IPAM, "OperationId", op.as_str());
@@ -48,7 +48,7 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-fn opt_failover(out: &mut Out, local: &str, f: Option<&DhcpFailover>) {
+fn opt_failover(out: &mut Out<'_>, local: &str, f: Option<&DhcpFailover>) {
     match f {
         Some(f) => failover(out, local, f, false, true),
         None => out.nil(IPAM, local),
@@ -58,7 +58,7 @@ fn opt_failover(out: &mut Out, local: &str, f: Option<&DhcpFailover>) {
 /// A `DhcpFailover` (§2.2.4.104). `typed` adds `i:type` (for members declared `IpamObject`);
 /// without `with_secret` the `SharedSecret` is written nil.
 pub(crate) fn failover(
-    out: &mut Out,
+    out: &mut Out<'_>,
     local: &str,
     f: &DhcpFailover,
     typed: bool,
@@ -119,7 +119,7 @@ pub(crate) fn failover(
 }
 
 /// `serarr:ArrayOfstring` (§2.2.4.380), nil when `None`.
-fn strings(out: &mut Out, local: &str, items: Option<&[String]>) {
+fn strings(out: &mut Out<'_>, local: &str, items: Option<&[String]>) {
     match items {
         Some(items) => {
             out.start(IPAM, local, &[]);
@@ -133,7 +133,7 @@ fn strings(out: &mut Out, local: &str, items: Option<&[String]>) {
 }
 
 /// `serarr:ArrayOflong` (§2.2.4.379), nil when `None`.
-fn longs(out: &mut Out, local: &str, items: Option<&[i64]>) {
+fn longs(out: &mut Out<'_>, local: &str, items: Option<&[i64]>) {
     match items {
         Some(items) => {
             out.start(IPAM, local, &[]);
@@ -146,7 +146,7 @@ fn longs(out: &mut Out, local: &str, items: Option<&[i64]>) {
     }
 }
 
-fn opt_ip(out: &mut Out, local: &str, a: Option<Ipv4Addr>) {
+fn opt_ip(out: &mut Out<'_>, local: &str, a: Option<Ipv4Addr>) {
     match a {
         Some(a) => ip(out, IPAM, local, a),
         None => out.nil(IPAM, local),
@@ -155,7 +155,7 @@ fn opt_ip(out: &mut Out, local: &str, a: Option<Ipv4Addr>) {
 
 /// `sysnet:IPAddress` (§2.2.4.441) as .NET writes an IPv4 address: `m_Address` little-endian
 /// (§4.2), `m_HashCode` 0, eight zero `m_Numbers`, `m_ScopeId` 0.
-fn ip(out: &mut Out, ns_uri: &'static str, local: &str, a: Ipv4Addr) {
+fn ip(out: &mut Out<'_>, ns_uri: &'static str, local: &str, a: Ipv4Addr) {
     out.start(ns_uri, local, &[]);
     out.text_el(
         SYSNET,
@@ -174,7 +174,7 @@ fn ip(out: &mut Out, ns_uri: &'static str, local: &str, a: Ipv4Addr) {
 }
 
 /// `Scopes : ArrayOfDhcpScope` (§2.2.4.28), items `i:type="DhcpScopeV4"`.
-fn scopes(out: &mut Out, d: &ScopesParameters) {
+fn scopes(out: &mut Out<'_>, d: &ScopesParameters) {
     let Some(items) = &d.scopes else {
         out.nil(IPAM, "Scopes");
         return;
@@ -191,7 +191,7 @@ fn scopes(out: &mut Out, d: &ScopesParameters) {
 
 /// A `DhcpScopeV4` item: `DhcpScope` members (§2.2.4.141) then `DhcpScopeV4` members
 /// (§2.2.4.151), each alphabetically; only the members the model keeps.
-fn scope(out: &mut Out, s: &DhcpScopeV4) {
+fn scope(out: &mut Out<'_>, s: &DhcpScopeV4) {
     out.start_typed(IPAM, "DhcpScope", IPAM, "DhcpScopeV4", &[]);
     out.nil(IPAM, "ModifiedProperties");
     out.nil(IPAM, "SetProperties");
@@ -229,7 +229,7 @@ fn scope(out: &mut Out, s: &DhcpScopeV4) {
 
 /// A `DhcpServerV4` (§2.2.4.159): `RecordId`, and `ServerRoleInfo/ParentServer` holding
 /// description, address and name.
-fn server(out: &mut Out, local: &str, s: &DhcpServerV4) {
+fn server(out: &mut Out<'_>, local: &str, s: &DhcpServerV4) {
     out.start(IPAM, local, &[]);
     out.nil(IPAM, "ModifiedProperties");
     out.nil(IPAM, "SetProperties");
@@ -253,7 +253,7 @@ fn server(out: &mut Out, local: &str, s: &DhcpServerV4) {
 /// The children of an `ipam1:IpamException` (§2.2.4.247) in ISerializable form: the
 /// System.Exception members a WCF client's deserializer requires (as in the captures), then
 /// `IpamExceptionData` (§2.2.4.252) and `InnerIpamException`, all in no namespace.
-pub(crate) fn ipam_exception_content(out: &mut Out, e: &IpamException) {
+pub(crate) fn ipam_exception_content(out: &mut Out<'_>, e: &IpamException) {
     let string = out.type_qname(XSD, "string");
     let int = out.type_qname(XSD, "int");
     let no = "";
@@ -299,7 +299,7 @@ pub(crate) fn ipam_exception_content(out: &mut Out, e: &IpamException) {
 }
 
 /// An `ipam1:IpamException` member of an `ipam` type, nil when `None`.
-pub(crate) fn opt_exception(out: &mut Out, local: &str, e: Option<&IpamException>) {
+pub(crate) fn opt_exception(out: &mut Out<'_>, local: &str, e: Option<&IpamException>) {
     match e {
         Some(e) => {
             out.start(IPAM, local, &[]);
@@ -311,7 +311,7 @@ pub(crate) fn opt_exception(out: &mut Out, local: &str, e: Option<&IpamException
 }
 
 /// `SubTaskInstance` (§2.2.4.399); `SubTaskInstanceDetails` as `FailoverDataFormatter` (§2.2.4.231).
-pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
+pub(crate) fn sub_task(out: &mut Out<'_>, local: &str, s: &SubTaskInstance) {
     out.start(IPAM, local, &[]);
     opt_exception(
         out,
@@ -358,7 +358,7 @@ pub(crate) fn sub_task(out: &mut Out, local: &str, s: &SubTaskInstance) {
 /// `completionStatus` of `SetOverallStatus` as `DhcpMsmOverallCompletionStatus` (§2.2.4.119):
 /// `EntityStatusCollection` (§2.2.4.227) of `EntityStatus` (§2.2.4.226), `ErrorInfo`,
 /// `HasIpamUpdateError`, `ReturnObject` (a `DhcpFailover` without its secret).
-pub(crate) fn completion(out: &mut Out, local: &str, c: &DhcpMsmOverallCompletionStatus) {
+pub(crate) fn completion(out: &mut Out<'_>, local: &str, c: &DhcpMsmOverallCompletionStatus) {
     out.start_typed(IPAM, local, IPAM, "DhcpMsmOverallCompletionStatus", &[]);
     out.start_typed(
         IPAM,

@@ -10,7 +10,7 @@ use crate::fault::{Fault, FaultCode, QName};
 use crate::limits::{self, Limits};
 use crate::ns::{self, IPAM, IPAM1, SOAP12, WSA};
 use crate::reader::*;
-use crate::writer::Out;
+use crate::writer::{Out, TextSink, XmlSink};
 
 /// A decoded request of `IIpamOperationWithProgress` (§3.19.4).
 #[derive(Debug, Clone, PartialEq)]
@@ -357,13 +357,20 @@ fn decode_fault(
 // ---------------------------------------------------------------------------------------
 // Encoding.
 
-fn header_action(out: &mut Out, action: &str) {
+fn header_action(out: &mut Out<'_>, action: &str) {
     out.start(SOAP12, "Header", &[]);
     out.text_el_with(WSA, "Action", &[("s:mustUnderstand", "1")], action);
 }
 
-fn reply(action: &str, relates_to: Option<&str>, body: &str) -> String {
-    let mut out = Out::envelope();
+/// Writes `xml` into a fresh [`TextSink`] and returns the text.
+fn text(write: impl FnOnce(&mut dyn XmlSink)) -> String {
+    let mut sink = TextSink::new();
+    write(&mut sink);
+    sink.into_string()
+}
+
+fn reply(sink: &mut dyn XmlSink, action: &str, relates_to: Option<&str>, body: &str) {
+    let mut out = Out::envelope(sink);
     header_action(&mut out, action);
     if let Some(r) = relates_to {
         out.text_el(WSA, "RelatesTo", r);
@@ -372,32 +379,49 @@ fn reply(action: &str, relates_to: Option<&str>, body: &str) -> String {
     out.end();
     out.start(SOAP12, "Body", &[]);
     out.empty_default(IPAM, body);
-    out.finish()
+    out.finish();
 }
 
 /// The reply to `InitializeOperationParameters` (§3.19.4.3): an empty
 /// `InitializeOperationParametersResponse`, `a:RelatesTo` = the request's `a:MessageID`.
 pub fn encode_initialize_response(relates_to: Option<&str>) -> String {
+    text(|sink| encode_initialize_response_to(relates_to, sink))
+}
+
+/// [`encode_initialize_response`] into any [`XmlSink`].
+pub fn encode_initialize_response_to(relates_to: Option<&str>, sink: &mut dyn XmlSink) {
     reply(
+        sink,
         ns::ACTION_INITIALIZE_RESPONSE,
         relates_to,
         "InitializeOperationParametersResponse",
-    )
+    );
 }
 
 /// The reply to `StartOperationWithCallback` (§3.19.4.4).
 pub fn encode_start_response(relates_to: Option<&str>) -> String {
+    text(|sink| encode_start_response_to(relates_to, sink))
+}
+
+/// [`encode_start_response`] into any [`XmlSink`].
+pub fn encode_start_response_to(relates_to: Option<&str>, sink: &mut dyn XmlSink) {
     reply(
+        sink,
         ns::ACTION_START_RESPONSE,
         relates_to,
         "StartOperationWithCallbackResponse",
-    )
+    );
 }
 
 /// A one-way callback message (§3.19.4.5–.9): action of the service port type, `a:To`
 /// anonymous, no `a:MessageID` (as in the §4.3 example).
 pub fn encode_callback(event: &ProgressEvent) -> String {
-    let mut out = Out::envelope();
+    text(|sink| encode_callback_to(event, sink))
+}
+
+/// [`encode_callback`] into any [`XmlSink`].
+pub fn encode_callback_to(event: &ProgressEvent, sink: &mut dyn XmlSink) {
+    let mut out = Out::envelope(sink);
     header_action(&mut out, &ns::callback_action(event.name()));
     out.text_el_with(WSA, "To", &[("s:mustUnderstand", "1")], ns::ANONYMOUS);
     out.end();
@@ -451,7 +475,7 @@ pub fn encode_callback(event: &ProgressEvent) -> String {
             }
         }
     }
-    out.finish()
+    out.finish();
 }
 
 /// A SOAP 1.2 fault (§2.2.2.1): `s:Code/s:Value` as a QName, `s:Reason/s:Text`
@@ -459,7 +483,12 @@ pub fn encode_callback(event: &ProgressEvent) -> String {
 /// `s:Upgrade` header, MustUnderstand faults `s:NotUnderstood`, ActionNotSupported faults
 /// `a:ProblemAction`. `relates_to` is the request's `a:MessageID`.
 pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
-    let mut out = Out::envelope();
+    text(|sink| encode_fault_to(fault, relates_to, sink))
+}
+
+/// [`encode_fault`] into any [`XmlSink`].
+pub fn encode_fault_to(fault: &Fault, relates_to: Option<&str>, sink: &mut dyn XmlSink) {
+    let mut out = Out::envelope(sink);
     header_action(&mut out, &fault.action);
     if let Some(r) = relates_to {
         out.text_el(WSA, "RelatesTo", r);
@@ -534,10 +563,10 @@ pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
         }
         out.end();
     }
-    out.finish()
+    out.finish();
 }
 
-fn request_header(out: &mut Out, action: &str, message_id: &str, to: Option<&str>) {
+fn request_header(out: &mut Out<'_>, action: &str, message_id: &str, to: Option<&str>) {
     header_action(out, action);
     out.text_el(WSA, "MessageID", message_id);
     out.start(WSA, "ReplyTo", &[]);
@@ -556,7 +585,8 @@ pub fn encode_initialize_request(
     message_id: &str,
     to: Option<&str>,
 ) -> String {
-    let mut out = Out::envelope();
+    let mut sink = TextSink::new();
+    let mut out = Out::envelope(&mut sink);
     request_header(&mut out, ns::ACTION_INITIALIZE, message_id, to);
     out.start(SOAP12, "Body", &[]);
     out.start_default(IPAM, "InitializeOperationParameters", &[]);
@@ -564,23 +594,28 @@ pub fn encode_initialize_request(
         Some(p) => encode::paramters(&mut out, p),
         None => out.nil(IPAM, "paramters"),
     }
-    out.finish()
+    out.finish();
+    sink.into_string()
 }
 
 /// Client side: a `StartOperationWithCallback` request (§3.19.4.4).
 pub fn encode_start_request(message_id: &str, to: Option<&str>) -> String {
-    let mut out = Out::envelope();
+    let mut sink = TextSink::new();
+    let mut out = Out::envelope(&mut sink);
     request_header(&mut out, ns::ACTION_START, message_id, to);
     out.start(SOAP12, "Body", &[]);
     out.empty_default(IPAM, "StartOperationWithCallback");
-    out.finish()
+    out.finish();
+    sink.into_string()
 }
 
 /// Client side: the Keepalive message (§2.2.2.2).
 pub fn encode_keepalive() -> String {
-    let mut out = Out::envelope();
+    let mut sink = TextSink::new();
+    let mut out = Out::envelope(&mut sink);
     header_action(&mut out, ns::ACTION_KEEPALIVE);
     out.end();
     out.empty(SOAP12, "Body", &[]);
-    out.finish()
+    out.finish();
+    sink.into_string()
 }

@@ -3,7 +3,8 @@
 //! failover types (§2.2.4, §7), and `IpamException` faults (§2.2.2.1).
 //!
 //! Requests are read with roxmltree (namespace URIs, never prefixes; `i:type` QNames
-//! resolved against in-scope namespaces); replies are written with quick-xml's `Writer`.
+//! resolved against in-scope namespaces); replies are written through an [`XmlSink`]: XML text with quick-xml's `Writer`, or a
+//! transport's own event form.
 //! Spec gaps and the choices made are listed in `docs/spec-decisions.md` ("Message layer").
 
 // A `Fault` is the error of every decoder by design (it is what goes back on the wire);
@@ -21,9 +22,11 @@ mod writer;
 
 pub use envelope::{
     Request, RequestBody, ServerMessage, decode_request, decode_server_message, encode_callback,
-    encode_fault, encode_initialize_request, encode_initialize_response, encode_keepalive,
-    encode_start_request, encode_start_response,
+    encode_callback_to, encode_fault, encode_fault_to, encode_initialize_request,
+    encode_initialize_response, encode_initialize_response_to, encode_keepalive,
+    encode_start_request, encode_start_response, encode_start_response_to,
 };
 pub use fault::{Fault, FaultCode, QName};
 pub use limits::Limits;
 pub use reader::Member;
+pub use writer::XmlSink;

@@ -1,12 +1,135 @@
-//! A small namespace-aware XML writer over quick-xml's `Writer`.
+//! A small namespace-aware XML writer over an [`XmlSink`].
 //!
 //! Every prefix is declared once on `s:Envelope`; elements of the current default
 //! namespace are written unprefixed, like WCF, and `i:type` QNames follow the same rule.
+//! The same calls produce XML text ([`TextSink`], quick-xml's `Writer`) or, through another
+//! sink, a transport's own event form (MC-NBFX for net.tcp's binary encoding) without
+//! writing and re-parsing text.
+
+use std::borrow::Cow;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
 use crate::ns;
+
+/// Receives one XML document as a stream of calls, in document order.
+///
+/// Namespaces are not resolved: prefixes are the literal ones of the document (`""` for
+/// none) and every declaration arrives as [`XmlSink::namespace`]. Values are logical
+/// (unescaped) and hold only XML 1.0 `Char`s. [`XmlSink::namespace`] and
+/// [`XmlSink::attribute`] belong to the latest [`XmlSink::start_element`] and come before
+/// its content; every element is closed by [`XmlSink::end_element`].
+///
+/// The calls equal what an XML 1.0 reader gives back from the text [`TextSink`] writes,
+/// except that text is passed as written: a reader that drops whitespace-only text between
+/// elements (as MC-NBFX encoders from text do) must do the same.
+pub trait XmlSink {
+    /// Start tag `<prefix:local`.
+    fn start_element(&mut self, prefix: &str, local: &str);
+    /// `xmlns:prefix="uri"` (`xmlns="uri"` when `prefix` is empty) on the open start tag.
+    fn namespace(&mut self, prefix: &str, uri: &str);
+    /// `prefix:local="value"` on the open start tag.
+    fn attribute(&mut self, prefix: &str, local: &str, value: &str);
+    /// Character content (possibly empty).
+    fn text(&mut self, text: &str);
+    /// End of the innermost open element.
+    fn end_element(&mut self);
+    /// End of the element just started, written without content on purpose: text writers
+    /// use the short form `<a/>`. Otherwise the same as [`XmlSink::end_element`].
+    fn end_empty_element(&mut self) {
+        self.end_element();
+    }
+}
+
+/// XML text with quick-xml's `Writer`: no declaration, no indentation, `<a/>` for an element
+/// ended by [`XmlSink::end_empty_element`], `<a></a>` for one opened and closed.
+pub(crate) struct TextSink {
+    w: Writer<Vec<u8>>,
+    /// The start tag not yet written (attributes may follow).
+    pending: Option<BytesStart<'static>>,
+    /// Qualified names of the open elements.
+    names: Vec<String>,
+}
+
+impl TextSink {
+    pub(crate) fn new() -> Self {
+        TextSink {
+            w: Writer::new(Vec::with_capacity(1024)),
+            pending: None,
+            names: Vec::new(),
+        }
+    }
+
+    fn event(&mut self, e: Event<'_>) {
+        // Writing to a Vec cannot fail.
+        self.w.write_event(e).expect("write to memory");
+    }
+
+    fn flush(&mut self) {
+        if let Some(e) = self.pending.take() {
+            self.event(Event::Start(e));
+        }
+    }
+
+    fn pending(&mut self) -> &mut BytesStart<'static> {
+        self.pending.as_mut().expect("an open start tag")
+    }
+
+    /// The document written so far.
+    pub(crate) fn into_string(mut self) -> String {
+        self.flush();
+        String::from_utf8(self.w.into_inner()).expect("the writer only writes UTF-8")
+    }
+}
+
+fn qualified(prefix: &str, local: &str) -> String {
+    if prefix.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{prefix}:{local}")
+    }
+}
+
+impl XmlSink for TextSink {
+    fn start_element(&mut self, prefix: &str, local: &str) {
+        self.flush();
+        let name = qualified(prefix, local);
+        self.pending = Some(BytesStart::new(name.clone()));
+        self.names.push(name);
+    }
+
+    fn namespace(&mut self, prefix: &str, uri: &str) {
+        let key = if prefix.is_empty() {
+            Cow::Borrowed("xmlns")
+        } else {
+            Cow::Owned(format!("xmlns:{prefix}"))
+        };
+        self.pending().push_attribute((key.as_ref(), uri));
+    }
+
+    fn attribute(&mut self, prefix: &str, local: &str, value: &str) {
+        let key = qualified(prefix, local);
+        self.pending().push_attribute((key.as_str(), value));
+    }
+
+    fn text(&mut self, text: &str) {
+        self.flush();
+        self.event(Event::Text(BytesText::from_escaped(escape(text))));
+    }
+
+    fn end_element(&mut self) {
+        self.flush();
+        let name = self.names.pop().expect("an open element");
+        self.event(Event::End(BytesEnd::new(name)));
+    }
+
+    fn end_empty_element(&mut self) {
+        self.names.pop().expect("an open element");
+        let e = self.pending.take().expect("the element just started");
+        self.event(Event::Empty(e));
+    }
+}
 
 /// Prefixes declared on the envelope.
 const PREFIXES: &[(&str, &str)] = &[
@@ -38,39 +161,31 @@ fn prefix(ns_uri: &str) -> &'static str {
         .expect("namespace with a declared prefix")
 }
 
-/// Writes one envelope.
-pub(crate) struct Out {
-    w: Writer<Vec<u8>>,
-    /// Open elements: qualified name and the default namespace inside them.
-    stack: Vec<(String, &'static str)>,
+/// Writes one envelope into a sink.
+pub(crate) struct Out<'s> {
+    sink: &'s mut dyn XmlSink,
+    /// The default namespace inside each open element.
+    stack: Vec<&'static str>,
     /// Next `z:Id` number.
     next_id: u32,
 }
 
-impl Out {
+impl<'s> Out<'s> {
     /// Opens `s:Envelope` with every prefix declared.
-    pub fn envelope() -> Self {
-        let mut out = Out {
-            w: Writer::new(Vec::with_capacity(1024)),
-            stack: Vec::new(),
-            next_id: 1,
-        };
-        let mut e = BytesStart::new("s:Envelope");
+    pub fn envelope(sink: &'s mut dyn XmlSink) -> Self {
+        sink.start_element("s", "Envelope");
         for (p, u) in PREFIXES {
-            e.push_attribute((format!("xmlns:{p}").as_str(), *u));
+            sink.namespace(p, u);
         }
-        out.event(Event::Start(e));
-        out.stack.push(("s:Envelope".into(), ""));
-        out
+        Out {
+            sink,
+            stack: vec![""],
+            next_id: 1,
+        }
     }
 
     fn default_ns(&self) -> &'static str {
-        self.stack.last().map_or("", |(_, d)| *d)
-    }
-
-    fn event(&mut self, e: Event<'_>) {
-        // Writing to a Vec cannot fail.
-        self.w.write_event(e).expect("write to memory");
+        self.stack.last().copied().unwrap_or("")
     }
 
     /// The QName text for `i:type` of a type in `ns_uri`.
@@ -110,36 +225,43 @@ impl Out {
         empty: bool,
     ) {
         let current = self.default_ns();
-        let (name, default, decl) = if as_default && ns_uri != current {
-            (local.to_owned(), ns_uri, Some(ns_uri))
+        let (el_prefix, default, decl) = if as_default && ns_uri != current {
+            ("", ns_uri, Some(ns_uri))
         } else if ns_uri == current {
-            (local.to_owned(), current, None)
+            ("", current, None)
         } else if ns_uri.is_empty() {
-            (local.to_owned(), "", Some(""))
+            ("", "", Some(""))
         } else {
-            (format!("{}:{local}", prefix(ns_uri)), current, None)
+            (prefix(ns_uri), current, None)
         };
-        let mut e = BytesStart::new(name.as_str());
+        self.sink.start_element(el_prefix, local);
         if let Some(d) = decl {
-            e.push_attribute(("xmlns", d));
+            self.sink.namespace("", d);
         }
         for (k, v) in attrs {
-            e.push_attribute((*k, escape(v).as_str()));
+            // Values are escaped here and again by the text writer (as quick-xml's
+            // `push_attribute` always did): the logical value is the escaped text.
+            let v = escape(v);
+            match k.split_once(':') {
+                Some(("xmlns", p)) => self.sink.namespace(p, &v),
+                Some((p, l)) => self.sink.attribute(p, l, &v),
+                None if *k == "xmlns" => self.sink.namespace("", &v),
+                None => self.sink.attribute("", k, &v),
+            }
         }
         if let Some((type_ns, type_local)) = ty {
             // The QName is resolved inside the element, after its own xmlns declaration.
             let q = if type_ns == default {
-                type_local.to_owned()
+                Cow::Borrowed(type_local)
             } else {
-                format!("{}:{type_local}", prefix(type_ns))
+                Cow::Owned(format!("{}:{type_local}", prefix(type_ns)))
             };
-            e.push_attribute(("i:type", q.as_str()));
+            self.sink.attribute("i", "type", &q);
         }
         if empty {
-            self.event(Event::Empty(e));
+            self.sink.end_empty_element();
         } else {
-            self.event(Event::Start(e));
-            self.stack.push((name, default));
+            self.stack.push(default);
         }
     }
 
@@ -189,13 +311,21 @@ impl Out {
 
     /// Closes the innermost open element.
     pub fn end(&mut self) {
-        let (name, _) = self.stack.pop().expect("an open element");
-        self.event(Event::End(BytesEnd::new(name)));
+        self.stack.pop().expect("an open element");
+        self.sink.end_element();
     }
 
-    /// Text content.
+    /// Text content; characters XML cannot carry become U+FFFD.
     pub fn text(&mut self, text: &str) {
-        self.event(Event::Text(BytesText::from_escaped(escape(text))));
+        if text.chars().all(is_xml_char) {
+            self.sink.text(text);
+        } else {
+            let clean: String = text
+                .chars()
+                .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
+                .collect();
+            self.sink.text(&clean);
+        }
     }
 
     /// `<name attrs>text</name>`.
@@ -224,19 +354,22 @@ impl Out {
         }
     }
 
-    /// Closes everything and returns the document.
-    pub fn finish(mut self) -> String {
+    /// Closes every open element, `s:Envelope` included.
+    pub fn finish(mut self) {
         while !self.stack.is_empty() {
             self.end();
         }
-        String::from_utf8(self.w.into_inner()).expect("the writer only writes UTF-8")
     }
 }
 
 /// Escapes text for content and attribute values. `\r` and tabs/newlines in attributes are
 /// written as character references so they survive end-of-line and attribute normalization;
 /// characters XML 1.0 cannot carry are replaced by U+FFFD (docs/spec-decisions.md).
-pub(crate) fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r' | '\n' | '\t');
+    if s.chars().all(|c| plain(c) && is_xml_char(c)) {
+        return Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -252,7 +385,7 @@ pub(crate) fn escape(s: &str) -> String {
             _ => out.push('\u{FFFD}'),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The XML 1.0 `Char` production.
