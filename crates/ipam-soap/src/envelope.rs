@@ -69,8 +69,8 @@ struct Headers {
 
 /// Parses the envelope, checks it is SOAP 1.2, reads the WS-Addressing headers and
 /// finds the mandatory headers nobody understands.
-fn open<'a>(text: &'a str, limits: &Limits) -> Result<roxmltree::Document<'a>, Fault> {
-    let doc = limits::parse(text, limits)?;
+fn open<'a>(xml: &'a [u8], limits: &Limits) -> Result<roxmltree::Document<'a>, Fault> {
+    let doc = limits::parse(xml, limits)?;
     let root = doc.root_element();
     if !has_name(root, SOAP12, "Envelope") {
         return Err(Fault::version_mismatch(
@@ -148,8 +148,7 @@ fn body_element<'a, 'i>(envelope: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>, 
 /// Every failure is the fault to send back; it carries the request's `a:MessageID` in
 /// `request_message_id` when that could be read.
 pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
-    let text = limits::precheck(xml, limits)?;
-    let doc = open(text, limits)?;
+    let doc = open(xml, limits)?;
     let envelope = doc.root_element();
     let h = headers(envelope)?;
     let id = h.message_id.clone();
@@ -208,8 +207,7 @@ fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, '
 /// Decodes a message from the server (client side): a response, a callback or a fault.
 /// A message that cannot be read at all is an `Err`.
 pub fn decode_server_message(xml: &[u8], limits: &Limits) -> Result<ServerMessage, Fault> {
-    let text = limits::precheck(xml, limits)?;
-    let doc = open(text, limits)?;
+    let doc = open(xml, limits)?;
     let envelope = doc.root_element();
     let h = headers(envelope)?;
     let body = body_element(envelope)?;

@@ -1,5 +1,6 @@
 //! Reader quotas in the manner of WCF's `XmlDictionaryReaderQuotas` and `MaxReceivedMessageSize`,
-//! checked before the document tree is built (see docs/spec-decisions.md, "Limits").
+//! checked on the document tree, with a streaming pass to name the first problem when the
+//! tree cannot be built or breaks one (see docs/spec-decisions.md, "Limits").
 
 use std::collections::HashSet;
 
@@ -47,9 +48,14 @@ pub(crate) fn malformed(message: impl std::fmt::Display) -> IpamException {
     IpamException::invalid_parameter(format!("the message is not well-formed XML: {message}"))
 }
 
-/// Checks size and encoding, then streams the document once to check depth, string
-/// lengths, name table and the absence of a DTD. Returns the text to build the tree from.
-pub(crate) fn precheck<'a>(xml: &'a [u8], limits: &Limits) -> Result<&'a str, Fault> {
+/// Checks the size, then the encoding, builds the tree (no DTD, no entity resolution
+/// beyond the five predefined ones, a node count bounded by the message size) and checks
+/// depth, string lengths and name table on it: one parse of the message.
+///
+/// When the tree cannot be built or breaks a quota, the streaming pass [`scan`] runs over
+/// the text so that the fault is the one of the first problem in document order (a depth
+/// bomb that is also unclosed is a quota fault, not a syntax error).
+pub(crate) fn parse<'a>(xml: &'a [u8], limits: &Limits) -> Result<roxmltree::Document<'a>, Fault> {
     if xml.len() > limits.max_message_size {
         return Err(quota(format!(
             "the message is {} bytes, more than the maximum message size of {} bytes",
@@ -61,10 +67,162 @@ pub(crate) fn precheck<'a>(xml: &'a [u8], limits: &Limits) -> Result<&'a str, Fa
     let xml = xml.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(xml);
     let text =
         std::str::from_utf8(xml).map_err(|e| Fault::from(malformed(format!("not UTF-8: {e}"))))?;
-    scan(text, limits).map_err(Fault::from)?;
-    Ok(text)
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: u32::try_from(limits.max_message_size).unwrap_or(u32::MAX),
+        ..Default::default()
+    };
+    let doc = match roxmltree::Document::parse_with_options(text, options) {
+        Ok(doc) => doc,
+        Err(e) => {
+            scan(text, limits)?;
+            return Err(match e {
+                roxmltree::Error::NodesLimitReached => quota("too many XML nodes".into()),
+                e => malformed(e),
+            }
+            .into());
+        }
+    };
+    if let Err(e) = check_tree(&doc, text, limits) {
+        scan(text, limits)?;
+        return Err(e.into());
+    }
+    Ok(doc)
 }
 
+fn too_deep(limits: &Limits) -> IpamException {
+    quota(format!(
+        "the message nests deeper than the maximum depth of {}",
+        limits.max_depth
+    ))
+}
+
+fn names_too_long(limits: &Limits) -> IpamException {
+    quota(format!(
+        "the element and attribute names exceed the maximum name table size of {} characters",
+        limits.max_name_table_chars
+    ))
+}
+
+fn long_string(len: usize, limits: &Limits) -> IpamException {
+    quota(format!(
+        "a string of {len} characters exceeds the maximum string content length of {}",
+        limits.max_string_content_length
+    ))
+}
+
+/// The qualified name at the start of `s` (an element's after its `<`, an attribute's).
+fn raw_name(s: &str) -> &str {
+    let end = s
+        .bytes()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>' | b'='))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// Distinct names and their total characters (WCF `MaxNameTableCharCount`).
+struct NameTable<'a> {
+    names: HashSet<&'a str>,
+    chars: usize,
+    max: usize,
+}
+
+impl<'a> NameTable<'a> {
+    /// Adds a name of `chars` characters (counted only the first time it is seen).
+    fn add(&mut self, name: &'a str, chars: impl FnOnce() -> usize) -> Result<(), ()> {
+        if self.names.insert(name) {
+            self.chars += chars();
+            if self.chars > self.max {
+                return Err(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The reader quotas on a built tree: element depth, characters of every text node,
+/// attribute value and namespace URI (as read, after entity and character references, like
+/// WCF's `MaxStringContentLength`), and the name table:
+/// element and attribute names as written, plus `xmlns:p` for every declared prefix.
+fn check_tree<'a>(
+    doc: &roxmltree::Document<'a>,
+    text: &'a str,
+    limits: &Limits,
+) -> Result<(), IpamException> {
+    let mut names = NameTable {
+        names: HashSet::new(),
+        chars: 0,
+        max: limits.max_name_table_chars,
+    };
+    // Declared prefixes, kept apart: their names (`xmlns:p`) are not in the text as such.
+    let mut prefixes = NameTable {
+        names: HashSet::new(),
+        chars: 0,
+        max: limits.max_name_table_chars,
+    };
+    let check = |s: &str| check_len(s, limits).map_err(|len| long_string(len, limits));
+    // The open elements, innermost last, with their in-scope namespace counts (a change
+    // from the parent's count means declarations).
+    let mut open: Vec<(roxmltree::NodeId, usize)> = Vec::new();
+    for n in doc.root().descendants() {
+        if n.is_text() {
+            check(n.text().unwrap_or(""))?;
+            continue;
+        }
+        if !n.is_element() {
+            continue;
+        }
+        let parent = n.parent().map(|p| p.id());
+        while open.last().is_some_and(|(id, _)| Some(*id) != parent) {
+            open.pop();
+        }
+        if open.len() + 1 > limits.max_depth {
+            return Err(too_deep(limits));
+        }
+        let name = raw_name(&text[n.range().start + 1..]);
+        names
+            .add(name, || name.chars().count())
+            .map_err(|()| names_too_long(limits))?;
+        for a in n.attributes() {
+            let name = raw_name(&text[a.range().start..]);
+            names
+                .add(name, || name.chars().count())
+                .map_err(|()| names_too_long(limits))?;
+            check(a.value())?;
+        }
+        // In-scope namespaces: the declared URIs are strings too (a redeclaration keeps
+        // the count, so only a new count can bring a new prefix).
+        let namespaces = n.namespaces();
+        let count = namespaces.len();
+        let declares_prefixes = open.last().map(|(_, c)| *c) != Some(count);
+        for ns in namespaces {
+            check(ns.uri())?;
+            let p = ns.name().unwrap_or("");
+            if declares_prefixes && p != "xml" {
+                // `xmlns:p`, or `xmlns` for the default namespace.
+                let len = if p.is_empty() {
+                    5
+                } else {
+                    6 + p.chars().count()
+                };
+                prefixes
+                    .add(p, || len)
+                    .map_err(|()| names_too_long(limits))?;
+            }
+        }
+        if names.chars + prefixes.chars > limits.max_name_table_chars {
+            return Err(names_too_long(limits));
+        }
+        open.push((n.id(), count));
+    }
+    if names.chars + prefixes.chars > limits.max_name_table_chars {
+        return Err(names_too_long(limits));
+    }
+    Ok(())
+}
+
+/// The streaming pass: depth, string lengths and name table as quick-xml reads the text,
+/// and no DTD. Reports the first problem in document order.
 fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
     let mut reader = quick_xml::Reader::from_str(text);
     let mut depth = 0usize;
@@ -137,16 +295,86 @@ fn check_len(text: &str, limits: &Limits) -> Result<(), usize> {
     }
 }
 
-/// Builds the tree: no DTD, no entity resolution beyond the five predefined ones, a node
-/// count bounded by the message size.
-pub(crate) fn parse<'a>(text: &'a str, limits: &Limits) -> Result<roxmltree::Document<'a>, Fault> {
-    let options = roxmltree::ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: u32::try_from(limits.max_message_size).unwrap_or(u32::MAX),
-        ..Default::default()
-    };
-    roxmltree::Document::parse_with_options(text, options).map_err(|e| match e {
-        roxmltree::Error::NodesLimitReached => Fault::from(quota("too many XML nodes".into())),
-        e => Fault::from(malformed(e)),
-    })
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Without entity or character references, the tree finds what the former streaming
+    /// pass found, with the same fault; with them, strings are measured as read.
+    /// The former check: the streaming pass over the whole text, then the tree.
+    fn two_passes(xml: &str, limits: &Limits) -> Result<(), Fault> {
+        scan(xml, limits)?;
+        parse(xml.as_bytes(), limits).map(drop)
+    }
+
+    fn outcome(r: Result<(), Fault>) -> Option<(ipam_model::IpamExceptionId, String)> {
+        r.err().map(|f| {
+            let d = f.detail.expect("a quota or syntax fault has a detail");
+            (d.exception_id, d.message)
+        })
+    }
+
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec![
+            "<a>",
+            "</a>",
+            "<a/>",
+            "<bb x=\"1\">",
+            "</bb>",
+            "<p:c xmlns:p=\"urn:p\">",
+            "</p:c>",
+            "<d xmlns=\"urn:d\" y='22'>",
+            "</d>",
+            "text",
+            "<![CDATA[cd]]>",
+            "<!--c-->",
+            " ",
+            "<e f=\"eee\"/>",
+            "<longname1/>",
+            "<longname2 q:z=\"v\" xmlns:q=\"urn:q\"/>",
+        ])
+    }
+
+    #[test]
+    fn strings_are_measured_after_references() {
+        let limits = Limits {
+            max_string_content_length: 5,
+            ..Limits::default()
+        };
+        let refs = format!("<r>{}</r>", "&amp;".repeat(6));
+        let f = parse(refs.as_bytes(), &limits).map(drop).unwrap_err();
+        assert!(
+            f.reason.contains("a string of 6 characters"),
+            "{}",
+            f.reason
+        );
+        parse(br#"<r a="&amp;&amp;&#65;&lt;"/>"#, &limits).unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn one_pass_finds_what_two_passes_found(
+            parts in proptest::collection::vec(fragment(), 0..14),
+            depth in 1usize..5,
+            string in 1usize..12,
+            names in 5usize..60,
+        ) {
+            let xml = format!("<r>{}</r>", parts.concat());
+            let limits = Limits {
+                max_depth: depth,
+                max_string_content_length: string,
+                max_name_table_chars: names,
+                ..Limits::default()
+            };
+            prop_assert_eq!(
+                outcome(parse(xml.as_bytes(), &limits).map(drop)),
+                outcome(two_passes(&xml, &limits)),
+                "{}", xml
+            );
+        }
+    }
 }
