@@ -120,23 +120,64 @@ fn raw_name(s: &str) -> &str {
     &s[..end]
 }
 
-/// Distinct names and their total characters (WCF `MaxNameTableCharCount`).
-struct NameTable<'a> {
-    names: HashSet<&'a str>,
-    chars: usize,
-    max: usize,
+/// Distinct element and attribute names and their total characters (WCF
+/// `MaxNameTableCharCount`).
+enum NameTable<'a> {
+    /// Every name seen, repeats included, and their bytes: while those stay within the
+    /// limit, so do the distinct names' characters, and no set is needed (the usual case).
+    All { names: Vec<&'a str>, bytes: usize },
+    /// The distinct names and their characters, once the bytes of all passed the limit.
+    Distinct {
+        names: HashSet<&'a str>,
+        chars: usize,
+    },
 }
 
 impl<'a> NameTable<'a> {
-    /// Adds a name of `chars` characters (counted only the first time it is seen).
-    fn add(&mut self, name: &'a str, chars: impl FnOnce() -> usize) -> Result<(), ()> {
-        if self.names.insert(name) {
-            self.chars += chars();
-            if self.chars > self.max {
-                return Err(());
+    fn new() -> Self {
+        NameTable::All {
+            names: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Adds a name; past `max` bytes of names, switches to counting distinct names.
+    fn add(&mut self, name: &'a str, max: usize) {
+        match self {
+            NameTable::All { names, bytes } => {
+                names.push(name);
+                *bytes += name.len();
+                if *bytes > max {
+                    self.distinct();
+                }
+            }
+            NameTable::Distinct { names, chars } => {
+                if names.insert(name) {
+                    *chars += name.chars().count();
+                }
             }
         }
-        Ok(())
+    }
+
+    /// The characters of the distinct names, or a bound of them.
+    fn bound(&self) -> usize {
+        match self {
+            NameTable::All { bytes, .. } => *bytes,
+            NameTable::Distinct { chars, .. } => *chars,
+        }
+    }
+
+    /// The characters of the distinct names.
+    fn distinct(&mut self) -> usize {
+        if let NameTable::All { names, .. } = self {
+            let names: HashSet<&'a str> = names.drain(..).collect();
+            let chars = names.iter().map(|n| n.chars().count()).sum();
+            *self = NameTable::Distinct { names, chars };
+        }
+        match self {
+            NameTable::Distinct { chars, .. } => *chars,
+            NameTable::All { .. } => unreachable!("converted above"),
+        }
     }
 }
 
@@ -149,16 +190,18 @@ fn check_tree<'a>(
     text: &'a str,
     limits: &Limits,
 ) -> Result<(), IpamException> {
-    let mut names = NameTable {
-        names: HashSet::new(),
-        chars: 0,
-        max: limits.max_name_table_chars,
-    };
-    // Declared prefixes, kept apart: their names (`xmlns:p`) are not in the text as such.
-    let mut prefixes = NameTable {
-        names: HashSet::new(),
-        chars: 0,
-        max: limits.max_name_table_chars,
+    let max_names = limits.max_name_table_chars;
+    let mut names = NameTable::new();
+    // Declared prefixes and the characters of their names (`xmlns:p`, `xmlns`), kept apart:
+    // those names are not in the text as such.
+    let mut prefixes: HashSet<&str> = HashSet::new();
+    let mut prefix_chars = 0usize;
+    let total = |names: &mut NameTable<'a>, prefix_chars: usize| {
+        if names.bound() + prefix_chars > max_names && names.distinct() + prefix_chars > max_names {
+            Err(names_too_long(limits))
+        } else {
+            Ok(())
+        }
     };
     let check = |s: &str| check_len(s, limits).map_err(|len| long_string(len, limits));
     // The open elements, innermost last, with their in-scope namespace counts (a change
@@ -179,15 +222,11 @@ fn check_tree<'a>(
         if open.len() + 1 > limits.max_depth {
             return Err(too_deep(limits));
         }
-        let name = raw_name(&text[n.range().start + 1..]);
-        names
-            .add(name, || name.chars().count())
-            .map_err(|()| names_too_long(limits))?;
+        names.add(raw_name(&text[n.range().start + 1..]), max_names);
+        total(&mut names, prefix_chars)?;
         for a in n.attributes() {
-            let name = raw_name(&text[a.range().start..]);
-            names
-                .add(name, || name.chars().count())
-                .map_err(|()| names_too_long(limits))?;
+            names.add(raw_name(&text[a.range().start..]), max_names);
+            total(&mut names, prefix_chars)?;
             check(a.value())?;
         }
         // In-scope namespaces: the declared URIs are strings too (a redeclaration keeps
@@ -198,25 +237,17 @@ fn check_tree<'a>(
         for ns in namespaces {
             check(ns.uri())?;
             let p = ns.name().unwrap_or("");
-            if declares_prefixes && p != "xml" {
+            if declares_prefixes && p != "xml" && prefixes.insert(p) {
                 // `xmlns:p`, or `xmlns` for the default namespace.
-                let len = if p.is_empty() {
+                prefix_chars += if p.is_empty() {
                     5
                 } else {
                     6 + p.chars().count()
                 };
-                prefixes
-                    .add(p, || len)
-                    .map_err(|()| names_too_long(limits))?;
+                total(&mut names, prefix_chars)?;
             }
         }
-        if names.chars + prefixes.chars > limits.max_name_table_chars {
-            return Err(names_too_long(limits));
-        }
         open.push((n.id(), count));
-    }
-    if names.chars + prefixes.chars > limits.max_name_table_chars {
-        return Err(names_too_long(limits));
     }
     Ok(())
 }
