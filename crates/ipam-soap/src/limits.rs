@@ -122,7 +122,13 @@ fn raw_name(s: &str) -> &str {
 
 /// Distinct element and attribute names and their total characters (WCF
 /// `MaxNameTableCharCount`).
-enum NameTable<'a> {
+struct NameTable<'a> {
+    /// The name added last: a repeat of it (sibling array items) is skipped at once.
+    last: &'a str,
+    names: Names<'a>,
+}
+
+enum Names<'a> {
     /// Every name seen, repeats included, and their bytes: while those stay within the
     /// limit, so do the distinct names' characters, and no set is needed (the usual case).
     All { names: Vec<&'a str>, bytes: usize },
@@ -135,23 +141,30 @@ enum NameTable<'a> {
 
 impl<'a> NameTable<'a> {
     fn new() -> Self {
-        NameTable::All {
-            names: Vec::new(),
-            bytes: 0,
+        NameTable {
+            last: "",
+            names: Names::All {
+                names: Vec::new(),
+                bytes: 0,
+            },
         }
     }
 
     /// Adds a name; past `max` bytes of names, switches to counting distinct names.
     fn add(&mut self, name: &'a str, max: usize) {
-        match self {
-            NameTable::All { names, bytes } => {
+        if name == self.last {
+            return;
+        }
+        self.last = name;
+        match &mut self.names {
+            Names::All { names, bytes } => {
                 names.push(name);
                 *bytes += name.len();
                 if *bytes > max {
                     self.distinct();
                 }
             }
-            NameTable::Distinct { names, chars } => {
+            Names::Distinct { names, chars } => {
                 if names.insert(name) {
                     *chars += name.chars().count();
                 }
@@ -161,22 +174,22 @@ impl<'a> NameTable<'a> {
 
     /// The characters of the distinct names, or a bound of them.
     fn bound(&self) -> usize {
-        match self {
-            NameTable::All { bytes, .. } => *bytes,
-            NameTable::Distinct { chars, .. } => *chars,
+        match &self.names {
+            Names::All { bytes, .. } => *bytes,
+            Names::Distinct { chars, .. } => *chars,
         }
     }
 
     /// The characters of the distinct names.
     fn distinct(&mut self) -> usize {
-        if let NameTable::All { names, .. } = self {
+        if let Names::All { names, .. } = &mut self.names {
             let names: HashSet<&'a str> = names.drain(..).collect();
             let chars = names.iter().map(|n| n.chars().count()).sum();
-            *self = NameTable::Distinct { names, chars };
+            self.names = Names::Distinct { names, chars };
         }
-        match self {
-            NameTable::Distinct { chars, .. } => *chars,
-            NameTable::All { .. } => unreachable!("converted above"),
+        match &self.names {
+            Names::Distinct { chars, .. } => *chars,
+            Names::All { .. } => unreachable!("converted above"),
         }
     }
 }
