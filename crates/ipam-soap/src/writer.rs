@@ -239,14 +239,13 @@ impl<'s> Out<'s> {
             self.sink.namespace("", d);
         }
         for (k, v) in attrs {
-            // Values are escaped here and again by the text writer (as quick-xml's
-            // `push_attribute` always did): the logical value is the escaped text.
-            let v = escape(v);
+            // Logical values: the text sink escapes them once, the binary sink not at all.
+            let v: &str = v;
             match k.split_once(':') {
-                Some(("xmlns", p)) => self.sink.namespace(p, &v),
-                Some((p, l)) => self.sink.attribute(p, l, &v),
-                None if *k == "xmlns" => self.sink.namespace("", &v),
-                None => self.sink.attribute("", k, &v),
+                Some(("xmlns", p)) => self.sink.namespace(p, v),
+                Some((p, l)) => self.sink.attribute(p, l, v),
+                None if *k == "xmlns" => self.sink.namespace("", v),
+                None => self.sink.attribute("", k, v),
             }
         }
         if let Some((type_ns, type_local)) = ty {

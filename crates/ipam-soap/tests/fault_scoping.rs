@@ -43,3 +43,20 @@ fn the_exception_detail_declares_its_prefixes() {
     }
     assert!(!encode_start_response(Some("urn:uuid:1")).contains("<s:Value"));
 }
+
+#[test]
+fn attribute_values_are_escaped_once() {
+    let header = ipam_soap::QName {
+        ns: "urn:h&x\"y".into(),
+        local: "Secret".into(),
+    };
+    let fault = Fault::must_understand(header.clone());
+    let xml = encode_fault(&fault, None);
+    assert!(xml.contains(r#"xmlns:nu="urn:h&amp;x&quot;y""#), "{xml}");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let nu = doc
+        .descendants()
+        .find(|n| n.tag_name().name() == "NotUnderstood")
+        .unwrap();
+    assert_eq!(nu.lookup_namespace_uri(Some("nu")), Some("urn:h&x\"y"));
+}
