@@ -23,8 +23,14 @@ pg_stop() {
 trap pg_stop EXIT INT TERM
 
 "${AS_PG[@]}" "$PGBIN/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null
+# Tests need no durability; IPAMD_PG_DURABLE=1 keeps PostgreSQL's defaults (for benchmarks).
+if [ "${IPAMD_PG_DURABLE:-0}" = 1 ]; then
+  DURABILITY=""
+else
+  DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 "${AS_PG[@]}" "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 60 \
-  -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c max_connections=300 $DURABILITY" \
   start >/dev/null
 export IPAMD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 echo "==> throw-away PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT"
