@@ -182,6 +182,29 @@ fn failover_detail(f: &DhcpFailover) -> String {
 }
 
 impl Db<'_> {
+    /// The rows of `{head} IN (ids…) {tail}` for the distinct `ids`, in chunks of at most
+    /// [`CHUNK`] placeholders.
+    async fn rows_for_ids(
+        &mut self,
+        head: &str,
+        ids: &[RecordId],
+        tail: &str,
+    ) -> Result<Vec<AnyRow>> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::with_capacity(sorted.len());
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!("{head} IN ({}) {tail}", placeholders(1, chunk.len()));
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&mut *self.conn).await?);
+        }
+        Ok(out)
+    }
+
     /// Which engine this connection talks to.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -398,24 +421,11 @@ impl Db<'_> {
 
     /// The scopes among `ids` that exist, in RecordId order (missing ids are left out).
     pub async fn get_scopes(&mut self, ids: &[RecordId]) -> Result<Vec<DhcpScopeV4>> {
-        let mut out = Vec::with_capacity(ids.len().min(100_000));
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        for chunk in sorted.chunks(CHUNK) {
-            let sql = format!(
-                "{SCOPE_SELECT} WHERE s.record_id IN ({}) ORDER BY s.record_id",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&mut *self.conn).await? {
-                out.push(scope_of(&row)?);
-            }
-        }
-        Ok(out)
+        let head = format!("{SCOPE_SELECT} WHERE s.record_id");
+        let rows = self
+            .rows_for_ids(&head, ids, "ORDER BY s.record_id")
+            .await?;
+        rows.iter().map(scope_of).collect()
     }
 
     /// Every scope, or those of one server (`GetScopesForServer`).
@@ -652,24 +662,12 @@ impl Db<'_> {
         &mut self,
         scopes: &[RecordId],
     ) -> Result<Vec<(RecordId, RecordId)>> {
-        let mut sorted = scopes.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut out = Vec::new();
-        for chunk in sorted.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT scope_id, failover_relation_id FROM adm_dhcp_scope_failovers WHERE scope_id IN ({}) ORDER BY scope_id",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&mut *self.conn).await? {
-                out.push((row.try_get(0)?, row.try_get(1)?));
-            }
-        }
-        Ok(out)
+        let head =
+            "SELECT scope_id, failover_relation_id FROM adm_dhcp_scope_failovers WHERE scope_id";
+        let rows = self.rows_for_ids(head, scopes, "ORDER BY scope_id").await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect()
     }
 
     /// Removes the links of `relation` to `scopes`; returns how many went.
@@ -713,31 +711,20 @@ impl Db<'_> {
     /// For each of `scopes` that exists: its server, its subnet and the relationship it
     /// is linked to, in one query (the checks of a failover create or add-scopes).
     pub async fn scope_placements(&mut self, scopes: &[RecordId]) -> Result<Vec<ScopePlacement>> {
-        let mut sorted = scopes.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut out = Vec::with_capacity(sorted.len());
-        for chunk in sorted.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, l.failover_relation_id \
-                 FROM adm_dhcp_scopes s LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
-                 WHERE s.record_id IN ({})",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for row in q.fetch_all(&mut *self.conn).await? {
-                out.push(ScopePlacement {
+        let head = "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, l.failover_relation_id \
+                    FROM adm_dhcp_scopes s LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+                    WHERE s.record_id";
+        let rows = self.rows_for_ids(head, scopes, "").await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ScopePlacement {
                     record_id: row.try_get(0)?,
                     server: row.try_get(1)?,
-                    subnet: ip_of(&row, "scope_id")?,
+                    subnet: ip_of(row, "scope_id")?,
                     relation: row.try_get(3)?,
-                });
-            }
-        }
-        Ok(out)
+                })
+            })
+            .collect()
     }
 
     /// The servers among `ids` that exist, each with how many relationships name it.
