@@ -184,6 +184,26 @@ impl ScopeTasks {
     }
 
     /// After a failure: the tasks of offending scopes carry the error, the rest did not run.
+    /// Maps a failed transaction to the client's exception (`context` is the operation's
+    /// database-failure id) and reports it on the sub-tasks: the scopes a rule blames carry
+    /// the error (all of them for a database failure), the others did not run.
+    fn fail(
+        &self,
+        t: &mut Tracker<'_>,
+        ids: &[RecordId],
+        cause: crate::faults::OpError,
+        context: IpamExceptionId,
+        what: &str,
+    ) -> IpamException {
+        let offending = match &cause {
+            crate::faults::OpError::Rejected(v) => offending_scopes(v),
+            crate::faults::OpError::Store(_) => ids.iter().copied().collect(),
+        };
+        let e = crate::faults::op_fault(context, what, cause);
+        self.failed(t, ids, &offending, &e);
+        e
+    }
+
     fn failed(
         &self,
         t: &mut Tracker<'_>,

@@ -197,11 +197,7 @@ async fn run(
                 },
             })
         }
-        Err(e) => {
-            let e = op_fault(context, "cannot replicate", e);
-            tasks.failed(t, &ids, &ids.iter().copied().collect(), &e);
-            Err(e)
-        }
+        Err(e) => Err(tasks.fail(t, &ids, e, context, "cannot replicate")),
     }
 }
 

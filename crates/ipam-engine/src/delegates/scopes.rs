@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use ipam_model::*;
 
 use super::create::check_scopes;
-use super::{ScopeTasks, entity, formatter, offending_scopes, scope_ids};
-use crate::faults::{OpError, Violation, invalid, op_fault};
+use super::{ScopeTasks, entity, formatter, scope_ids};
+use crate::faults::{OpError, Violation, invalid};
 use crate::progress::{SubTaskKind, Tracker};
 use crate::{Engine, OperationResult};
 
@@ -99,19 +99,13 @@ pub(super) async fn add(
                 },
             })
         }
-        Err(e) => {
-            let offending = match &e {
-                OpError::Rejected(v) => offending_scopes(v),
-                OpError::Store(_) => ids.iter().copied().collect(),
-            };
-            let e = op_fault(
-                IpamExceptionId::IpamApiDhcpFailoverFailedToAddScopesInIpamDatabase,
-                &format!("cannot add scopes to failover relationship {rel}"),
-                e,
-            );
-            tasks.failed(t, &ids, &offending, &e);
-            Err(e)
-        }
+        Err(e) => Err(tasks.fail(
+            t,
+            &ids,
+            e,
+            IpamExceptionId::IpamApiDhcpFailoverFailedToAddScopesInIpamDatabase,
+            &format!("cannot add scopes to failover relationship {rel}"),
+        )),
     }
 }
 
@@ -224,18 +218,12 @@ pub(super) async fn remove(
                 },
             })
         }
-        Err(e) => {
-            let offending = match &e {
-                OpError::Rejected(v) => offending_scopes(v),
-                OpError::Store(_) => ids.iter().copied().collect(),
-            };
-            let e = op_fault(
-                IpamExceptionId::IpamApiDhcpFailoverFailedToRemoveScopesFromIpamDatabase,
-                "cannot remove scopes from their failover relationship",
-                e,
-            );
-            tasks.failed(t, &ids, &offending, &e);
-            Err(e)
-        }
+        Err(e) => Err(tasks.fail(
+            t,
+            &ids,
+            e,
+            IpamExceptionId::IpamApiDhcpFailoverFailedToRemoveScopesFromIpamDatabase,
+            "cannot remove scopes from their failover relationship",
+        )),
     }
 }

@@ -5,7 +5,7 @@
 use ipam_model::*;
 
 use super::{ScopeTasks, entity};
-use crate::faults::{OpError, invalid, op_fault};
+use crate::faults::{OpError, invalid};
 use crate::progress::{SubTaskKind, Tracker};
 use crate::{Engine, OperationResult};
 
@@ -73,14 +73,12 @@ pub(super) async fn reset(
                 },
             })
         }
-        Err(e) => {
-            let e = op_fault(
-                IpamExceptionId::IpamApiDhcpFailoverFailedToResetConfigSyncStatus,
-                "cannot reset the config sync status",
-                e,
-            );
-            tasks.failed(t, &ids, &ids.iter().copied().collect(), &e);
-            Err(e)
-        }
+        Err(e) => Err(tasks.fail(
+            t,
+            &ids,
+            e,
+            IpamExceptionId::IpamApiDhcpFailoverFailedToResetConfigSyncStatus,
+            "cannot reset the config sync status",
+        )),
     }
 }
