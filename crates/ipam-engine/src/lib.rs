@@ -60,6 +60,8 @@ pub trait OperationObserver: Send + Sync {
 pub struct Engine {
     store: Store,
     observer: Option<std::sync::Arc<dyn OperationObserver>>,
+    /// A rehearsal runs every delegate in full but rolls its transaction back.
+    rehearsal: bool,
 }
 
 impl Engine {
@@ -68,6 +70,7 @@ impl Engine {
         Engine {
             store,
             observer: None,
+            rehearsal: false,
         }
     }
 
@@ -80,6 +83,43 @@ impl Engine {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Runs a delegate's transaction: committed, or rolled back in a rehearsal.
+    pub(crate) async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<ipam_store::StoreError> + Send + 'static,
+        F: for<'a> FnOnce(ipam_store::Db<'a>) -> futures::future::BoxFuture<'a, Result<T, E>>
+            + Send
+            + 'static,
+    {
+        if self.rehearsal {
+            self.store.rehearse(f).await
+        } else {
+            self.store.write(f).await
+        }
+    }
+
+    /// Checks an operation without performing it: the delegate runs in full, with every
+    /// check against the store, and its transaction is rolled back. `Err` is the fault the
+    /// operation would end with now (the JSON API answers it at once instead of accepting
+    /// an operation bound to fail). A later run may still fail if the data changes between.
+    pub async fn check(
+        &self,
+        params: &IpamOperationWithProgressParameters,
+        options: RunOptions,
+    ) -> Result<(), IpamException> {
+        struct Discard;
+        impl ProgressSink for Discard {
+            fn report(&self, _: ProgressEvent) {}
+        }
+        let rehearsal = Engine {
+            store: self.store.clone(),
+            observer: None,
+            rehearsal: true,
+        };
+        rehearsal.run(params, options, &Discard).await.map(drop)
     }
 
     /// A new `IIpamOperationWithProgress` session (§3.19.4.1).
@@ -128,7 +168,9 @@ impl Engine {
                     overall_status: OverallProgressStatus::CompletedWithSuccess,
                     completion_status: Some(done.completion.clone()),
                 });
-                tracing::info!(operation = ?params.operation_id, record_id = ?done.record_id, "operation succeeded");
+                if !self.rehearsal {
+                    tracing::info!(operation = ?params.operation_id, record_id = ?done.record_id, "operation succeeded");
+                }
             }
             Err(e) => {
                 tracker.finish_open(SubTaskStatus::NotRun);
@@ -140,7 +182,9 @@ impl Engine {
                         ..Default::default()
                     }),
                 });
-                tracing::info!(operation = ?params.operation_id, exception = %e.exception_id, message = %e.message, "operation failed");
+                if !self.rehearsal {
+                    tracing::info!(operation = ?params.operation_id, exception = %e.exception_id, message = %e.message, "operation failed");
+                }
             }
         }
         if let Some(o) = &self.observer {

@@ -669,3 +669,44 @@ each_store!(read_queries_serve_enumeration, |ts| {
         sc[2][0]
     );
 });
+
+each_store!(
+    check_rehearses_an_operation_without_changing_the_store,
+    |ts| {
+        let engine = Engine::new(ts.store.clone());
+        let (s, sc) = seed(&ts.store, 2, 2).await;
+        let p = create(Some(failover("hq", s[0], s[1])), Some(vec![sc[0][0]]));
+        let before = counts(&ts.store).await;
+        engine.check(&p, RunOptions::default()).await.unwrap();
+        assert_eq!(
+            counts(&ts.store).await,
+            before,
+            "a rehearsal writes nothing"
+        );
+        let rel = created(&engine, "hq", s[0], s[1], vec![sc[0][0]]).await;
+        let e = engine.check(&p, RunOptions::default()).await.unwrap_err();
+        assert_eq!(
+            e.exception_id,
+            IpamExceptionId::IpamApiFailedWithUniqueKeyViolation
+        );
+        let e = engine
+            .check(
+                &remove(Some(vec![sc[0][1]])),
+                RunOptions {
+                    relationship: Some(rel),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.exception_id, IpamExceptionId::IpamApiInvalidParameter);
+        engine
+            .check(&delete(rel), RunOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            engine.failover_scopes(rel).await.unwrap().len(),
+            1,
+            "the rehearsed delete left it"
+        );
+    }
+);

@@ -270,6 +270,43 @@ impl Store {
         }
     }
 
+    /// Runs `f` in a transaction that is always rolled back: what a write would do now,
+    /// without doing it (the JSON API checks a change this way before accepting it).
+    pub async fn rehearse<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::spawn(async move {
+            let begin = match store.backend {
+                Backend::Sqlite => "BEGIN IMMEDIATE",
+                Backend::Postgres => "BEGIN",
+            };
+            let mut tx = store
+                .pool
+                .begin_with(begin)
+                .await
+                .map_err(|e| E::from(e.into()))?;
+            let result = f(Db {
+                conn: &mut tx,
+                backend: store.backend,
+            })
+            .await;
+            if let Err(rb) = tx.rollback().await {
+                tracing::warn!(error = %rb, "rollback of a rehearsal failed; the connection is discarded");
+            }
+            result
+        });
+        match task.await {
+            Ok(r) => r,
+            Err(join) => Err(E::from(StoreError::Config(format!(
+                "the rehearsal task failed: {join}"
+            )))),
+        }
+    }
+
     /// Closes the pool after in-flight work finishes.
     pub async fn close(&self) {
         self.pool.close().await;

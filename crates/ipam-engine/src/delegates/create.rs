@@ -170,7 +170,6 @@ pub(super) async fn create(
         formatter(&failover),
     );
     let result = engine
-        .store()
         .write(move |mut db| Box::pin(async move { create_in_tx(&mut db, failover, ids).await }))
         .await;
     match result {

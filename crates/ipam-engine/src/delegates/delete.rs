@@ -26,7 +26,6 @@ pub(super) async fn delete(
     t.set(task, SubTaskStatus::InProgress, None, None);
     let id = failover.record_id;
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 let row = db

@@ -62,7 +62,6 @@ pub(super) async fn update(
     t.percent(10);
     let id = incoming.record_id;
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 // Step 3: the stored row.

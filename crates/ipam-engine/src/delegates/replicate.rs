@@ -140,7 +140,6 @@ async fn run(
     t.percent(5);
     let ids2 = ids.clone();
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 let mut destinations = HashSet::new();

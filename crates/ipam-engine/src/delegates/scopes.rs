@@ -31,7 +31,6 @@ pub(super) async fn add(
     let rel = failover.record_id;
     let ids2 = ids.clone();
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 // Step 3: the relationship must exist (the spec names the link table; the
@@ -130,7 +129,6 @@ pub(super) async fn remove(
     t.percent(5);
     let ids2 = ids.clone();
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 let mut v = Vec::new();

@@ -28,7 +28,6 @@ pub(super) async fn reset(
     );
     let ids2 = ids.clone();
     let result = engine
-        .store()
         .write(move |mut db| {
             Box::pin(async move {
                 let mut found = Vec::with_capacity(ids2.len());
