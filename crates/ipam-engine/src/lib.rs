@@ -114,12 +114,18 @@ impl Engine {
         impl ProgressSink for Discard {
             fn report(&self, _: ProgressEvent) {}
         }
+        let started = Instant::now();
         let rehearsal = Engine {
             store: self.store.clone(),
             observer: None,
             rehearsal: true,
         };
-        rehearsal.run(params, options, &Discard).await.map(drop)
+        let result = rehearsal.run(params, options, &Discard).await.map(drop);
+        // A refused operation counts as a failed one; an accepted one is counted when it runs.
+        if let (Err(_), Some(o)) = (&result, &self.observer) {
+            o.finished(params.operation_id, false, started.elapsed());
+        }
+        result
     }
 
     /// A new `IIpamOperationWithProgress` session (§3.19.4.1).

@@ -242,19 +242,40 @@ fn accepted(op: Operation) -> Response {
         .into_response()
 }
 
-fn start(
+/// Checks the change with the engine (a rehearsal: every check, store included, rolled
+/// back): a change bound to fail is answered at once with its fault and status; otherwise
+/// it is accepted as an operation that runs the same engine for real.
+async fn start(
     api: &Api,
     operation_id: IpamAdminOperationId,
     derived: DerivedParameters,
     options: RunOptions,
-) -> Response {
+) -> Result<Response> {
     let params = IpamOperationWithProgressParameters {
         operation_id: Some(operation_id),
         derived,
     };
+    api.state
+        .engine
+        .check(&params, options)
+        .await
+        .map_err(|e| {
+            // Ids named in the body (scopes, servers) that do not exist make the body
+            // unprocessable; an unknown id in the URL was answered 404 before.
+            let body_reference = matches!(
+                e.exception_id,
+                IpamExceptionId::IpamApiDhcpScopeNotFoundInDB
+                    | IpamExceptionId::IpamApiServerNotFoundInDB
+            );
+            let mut err = ApiError::from(e);
+            if body_reference {
+                err.status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            err
+        })?;
     let op = api.registry.start(&api.state.engine, params, options);
     tracing::info!(operation = %op.id, operation_id = %operation_id, "operation accepted");
-    accepted(op)
+    Ok(accepted(op))
 }
 
 pub async fn create_failover(
@@ -279,7 +300,7 @@ pub async fn create_failover(
             f.server2_ip.get_or_insert(s.address);
         }
     }
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::CreateDhcpFailover,
         DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters {
@@ -287,7 +308,8 @@ pub async fn create_failover(
             scope_ids: body.scope_ids,
         }),
         RunOptions::default(),
-    ))
+    )
+    .await
 }
 
 pub async fn edit_failover(
@@ -296,14 +318,15 @@ pub async fn edit_failover(
     ApiJson(body): ApiJson<FailoverPatch>,
 ) -> Result<Response> {
     api.state.engine.failover(id).await?;
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::EditDhcpFailover,
         DerivedParameters::DhcpFailover(DhcpFailoverParameters {
             failover: Some(body.to_model(id)),
         }),
         RunOptions::default(),
-    ))
+    )
+    .await
 }
 
 pub async fn add_scopes(
@@ -312,7 +335,7 @@ pub async fn add_scopes(
     ApiJson(body): ApiJson<AddScopes>,
 ) -> Result<Response> {
     let failover = api.state.engine.failover(id).await?;
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::AddDhcpFailoverScopes,
         DerivedParameters::DhcpFailoverWithScopes(DhcpFailoverWithScopesParameters {
@@ -320,7 +343,8 @@ pub async fn add_scopes(
             scope_ids: Some(body.scope_ids),
         }),
         RunOptions::default(),
-    ))
+    )
+    .await
 }
 
 pub async fn remove_scopes(
@@ -329,7 +353,7 @@ pub async fn remove_scopes(
     ApiJson(body): ApiJson<RemoveScopes>,
 ) -> Result<Response> {
     api.state.engine.failover(id).await?;
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::RemoveDhcpFailoverScopes,
         DerivedParameters::DhcpFailoverRemoveScopes(DhcpFailoverRemoveScopesParameters {
@@ -339,7 +363,8 @@ pub async fn remove_scopes(
         RunOptions {
             relationship: Some(id),
         },
-    ))
+    )
+    .await
 }
 
 /// `?force=true`.
@@ -356,7 +381,7 @@ pub async fn delete_failover(
     ApiQuery(q): ApiQuery<ForceQuery>,
 ) -> Result<Response> {
     let failover = api.state.engine.failover(id).await?;
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::DeleteDhcpFailover,
         DerivedParameters::DhcpFailoverDelete(DhcpFailoverDeleteParameters {
@@ -364,19 +389,21 @@ pub async fn delete_failover(
             force: q.force,
         }),
         RunOptions::default(),
-    ))
+    )
+    .await
 }
 
 pub async fn replicate(State(api): State<Api>, IdPath(id): IdPath) -> Result<Response> {
     let failover = api.state.engine.failover(id).await?;
-    Ok(start(
+    start(
         &api,
         IpamAdminOperationId::ReplicateRelation,
         DerivedParameters::ReplicateRelation(ReplicateRelationParameters {
             failover_relation: Some(failover),
         }),
         RunOptions::default(),
-    ))
+    )
+    .await
 }
 
 // ----- operations ------------------------------------------------------------------------

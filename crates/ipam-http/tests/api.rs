@@ -204,6 +204,14 @@ each_store!(failover_lifecycle, |ts| {
     assert!(text.contains("ipamd_nettcp_open_sessions 0"));
 });
 
+/// The status the API answers an engine fault with, for a change named in the body.
+fn expected_status(id: &str) -> u16 {
+    match id {
+        "IpamApiFailedWithUniqueKeyViolation" => 409,
+        _ => 422,
+    }
+}
+
 each_store!(faults_leave_the_store_unchanged, |ts| {
     let api = Api::start(ts).await;
     let s1 = api.server(1).await;
@@ -223,7 +231,8 @@ each_store!(faults_leave_the_store_unchanged, |ts| {
     let rid = done["result_record_id"].as_i64().unwrap();
     let before = api.counts().await;
 
-    // Faults the engine raises: 202, then the operation fails with the precise id.
+    // Faults the engine finds (its rehearsal runs every check, store included) are answered
+    // at once with the precise id and status; nothing is started, nothing is written.
     let long = "x".repeat(300);
     let cases: Vec<(&str, Value, &str)> = vec![
         (
@@ -291,11 +300,10 @@ each_store!(faults_leave_the_store_unchanged, |ts| {
         ),
     ];
     for (what, body, id) in cases {
-        let done = api.run("POST", "/api/v1/dhcp-failovers", Some(body)).await;
-        assert_eq!(done["status"], "CompletedWithFailure", "{what}: {done}");
-        assert_eq!(done["exception"]["exception_id"], id, "{what}: {done}");
-        assert!(!done["exception"]["message"].as_str().unwrap().is_empty());
-        assert!(done["result_record_id"].is_null());
+        let (status, err) = api.call("POST", "/api/v1/dhcp-failovers", Some(body)).await;
+        assert_eq!(status, expected_status(id), "{what}: {err}");
+        assert_eq!(err["exception_id"], id, "{what}: {err}");
+        assert!(!err["message"].as_str().unwrap().is_empty());
         assert_eq!(api.counts().await, before, "{what} changed the store");
     }
     let ops: Vec<(&str, String, Value, &str)> = vec![
@@ -330,22 +338,20 @@ each_store!(faults_leave_the_store_unchanged, |ts| {
         } else {
             "POST"
         };
-        let done = api.run(method, &path, Some(body)).await;
-        assert_eq!(done["status"], "CompletedWithFailure", "{what}: {done}");
-        assert_eq!(done["exception"]["exception_id"], id, "{what}: {done}");
+        let (status, err) = api.call(method, &path, Some(body)).await;
+        assert_eq!(status, expected_status(id), "{what}: {err}");
+        assert_eq!(err["exception_id"], id, "{what}: {err}");
         assert_eq!(api.counts().await, before, "{what} changed the store");
     }
-    let done = api
-        .run(
+    let (status, err) = api
+        .call(
             "PATCH",
             &format!("/api/v1/dhcp-failovers/{rid}"),
             Some(json!({"relationship_name": ""})),
         )
         .await;
-    assert_eq!(
-        done["exception"]["exception_id"], "IpamApiInvalidParameter",
-        "{done}"
-    );
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["exception_id"], "IpamApiInvalidParameter", "{err}");
     let (_, f) = api.get(&format!("/api/v1/dhcp-failovers/{rid}")).await;
     assert_eq!(f["relationship_name"], "hq");
 
@@ -742,12 +748,18 @@ each_store!(openapi_lists_every_route, |ts| {
 #[tokio::test]
 async fn drain_waits_for_running_operations() {
     let ts = ipam_testkit::sqlite().await;
-    let s1 = ts
+    let (s1, s2, scope) = ts
         .store
-        .write(|mut db| Box::pin(async move { db.insert_server(&ipam_testkit::server(1)).await }))
+        .write(|mut db| {
+            Box::pin(async move {
+                let a = db.insert_server(&ipam_testkit::server(1)).await?.record_id;
+                let b = db.insert_server(&ipam_testkit::server(2)).await?.record_id;
+                let sc = db.insert_scope(&ipam_testkit::scope(a, 1)).await?.record_id;
+                Ok::<_, ipam_store::StoreError>((a, b, sc))
+            })
+        })
         .await
-        .unwrap()
-        .record_id;
+        .unwrap();
     let state = ipam_http::AppState {
         engine: ipam_engine::Engine::new(ts.store.clone()),
         open_sessions: Default::default(),
@@ -763,7 +775,7 @@ async fn drain_waits_for_running_operations() {
     let r = reqwest::Client::new()
         .post(format!("http://{addr}/api/v1/dhcp-failovers"))
         .json(&json!({"relationship_name": "r", "mode": "LoadBalance",
-                      "server1_record_id": s1, "server2_record_id": 99, "scope_ids": [1]}))
+                      "server1_record_id": s1, "server2_record_id": s2, "scope_ids": [scope]}))
         .send()
         .await
         .unwrap();
