@@ -118,7 +118,7 @@ async fn serve_connection(stream: TcpStream, ctx: Context) {
     let reason = conn.run(&mut rd, &mut writer).await;
     match reason {
         Close::End | Close::PeerClosed | Close::Shutdown => {
-            tracing::info!(reason = ?reason, "connection closed")
+            tracing::debug!(reason = ?reason, "connection closed")
         }
         _ => tracing::warn!(reason = ?reason, "connection closed"),
     }
@@ -267,7 +267,7 @@ impl Connection {
             KnownEncoding::Soap12Utf8 => "text",
             _ => "other",
         };
-        tracing::info!(via = %preamble.via, encoding, "session opened");
+        tracing::debug!(via = %preamble.via, encoding, "session opened");
         let ack = match self.nmf.accept_preamble() {
             Ok(ack) => ack,
             Err(e) => {
@@ -342,7 +342,7 @@ impl Connection {
                 let operation = params.as_ref().and_then(|p| p.operation_id);
                 match active.session.initialize_operation_parameters(params) {
                     Ok(()) => {
-                        tracing::info!(?operation, outcome = "ok", "parameters stored");
+                        tracing::debug!(?operation, outcome = "ok", "parameters stored");
                         self.message(Reply::InitializeResponse(id.map(str::to_owned)));
                         Flow::Continue
                     }
@@ -354,7 +354,7 @@ impl Connection {
                 let sink = CallbackSink(self.tx.clone());
                 match active.session.start_operation_with_callback(&sink).await {
                     Ok(done) => {
-                        tracing::info!(?operation, record_id = ?done.record_id, outcome = "ok", "operation completed");
+                        tracing::debug!(?operation, record_id = ?done.record_id, outcome = "ok", "operation completed");
                         self.message(Reply::StartResponse(id.map(str::to_owned)));
                         Flow::Continue
                     }
