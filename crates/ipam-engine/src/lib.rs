@@ -162,10 +162,16 @@ impl Engine {
             is_non_deterministic: false,
         });
         let mut tracker = progress::Tracker::new(sink);
-        let result = match params.operation_id {
+        let mut result = match params.operation_id {
             None => Err(faults::invalid("OperationId is missing")),
             Some(op) => delegates::dispatch(self, op, params, options, &mut tracker).await,
         };
+        // The shared secret is write-only: no result carries it back (docs/spec-decisions.md).
+        if let Ok(done) = &mut result
+            && let Some(f) = &mut done.completion.return_object
+        {
+            f.shared_secret = None;
+        }
         match &result {
             Ok(done) => {
                 tracker.finish_open(SubTaskStatus::CompletedWithSuccess);
@@ -201,20 +207,28 @@ impl Engine {
 
     // ----- read queries ---------------------------------------------------------------
 
+    /// Runs a read on a pooled connection; a store failure becomes `context` with the cause
+    /// inside.
+    pub(crate) async fn read_as<T>(
+        &self,
+        context: IpamExceptionId,
+        f: impl for<'a> AsyncFnOnce(&mut ipam_store::Db<'a>) -> Result<T, ipam_store::StoreError>,
+    ) -> Result<T, IpamException> {
+        let fail = |e| faults::store_fault(context, "cannot read", e);
+        let mut conn = self.store.conn().await.map_err(fail)?;
+        let mut db = conn.db();
+        f(&mut db).await.map_err(fail)
+    }
+
     async fn read<T>(
         &self,
         f: impl for<'a> AsyncFnOnce(&mut ipam_store::Db<'a>) -> Result<T, ipam_store::StoreError>,
     ) -> Result<T, IpamException> {
-        let fetch = |e| {
-            faults::store_fault(
-                IpamExceptionId::IpamApiDhcpFailoverFailedToFetchFromIpamDatabase,
-                "cannot read",
-                e,
-            )
-        };
-        let mut conn = self.store.conn().await.map_err(fetch)?;
-        let mut db = conn.db();
-        f(&mut db).await.map_err(fetch)
+        self.read_as(
+            IpamExceptionId::IpamApiDhcpFailoverFailedToFetchFromIpamDatabase,
+            f,
+        )
+        .await
     }
 
     /// Every relationship (§3.5.4.8.1.8).

@@ -181,8 +181,6 @@ pub(super) async fn create(
                 Some(format!("RecordId {}", created.record_id)),
                 None,
             );
-            let mut ret = created.clone();
-            ret.shared_secret = None;
             Ok(OperationResult {
                 operation_id: IpamAdminOperationId::CreateDhcpFailover,
                 record_id: Some(created.record_id),
@@ -192,7 +190,7 @@ pub(super) async fn create(
                         EntityOperationType::Add,
                         created.record_id,
                     )],
-                    return_object: Some(ret),
+                    return_object: Some(created),
                     ..Default::default()
                 },
             })

@@ -87,7 +87,7 @@ pub(super) async fn update(
         })
         .await;
     match result {
-        Ok((mut row, changed)) => {
+        Ok((row, changed)) => {
             let note = if changed {
                 "updated"
             } else {
@@ -99,7 +99,6 @@ pub(super) async fn update(
                 Some(note.into()),
                 None,
             );
-            row.shared_secret = None;
             Ok(OperationResult {
                 operation_id: IpamAdminOperationId::EditDhcpFailover,
                 record_id: Some(row.record_id),

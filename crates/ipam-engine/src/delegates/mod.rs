@@ -183,7 +183,6 @@ impl ScopeTasks {
         t.percent(from + ((100 - from as usize) * (i + 1) / n.max(1)) as u8);
     }
 
-    /// After a failure: the tasks of offending scopes carry the error, the rest did not run.
     /// Maps a failed transaction to the client's exception (`context` is the operation's
     /// database-failure id) and reports it on the sub-tasks: the scopes a rule blames carry
     /// the error (all of them for a database failure), the others did not run.
@@ -200,38 +199,23 @@ impl ScopeTasks {
             crate::faults::OpError::Store(_) => ids.iter().copied().collect(),
         };
         let e = crate::faults::op_fault(context, what, cause);
-        self.failed(t, ids, &offending, &e);
-        e
-    }
-
-    fn failed(
-        &self,
-        t: &mut Tracker<'_>,
-        ids: &[RecordId],
-        offending: &HashSet<RecordId>,
-        e: &IpamException,
-    ) {
         if self.batch {
             t.set(
                 self.tasks[0],
                 SubTaskStatus::CompletedWithError,
                 None,
-                Some(e),
+                Some(&e),
             );
-            return;
+            return e;
         }
-        for (i, id) in ids.iter().enumerate() {
+        for (task, id) in self.tasks.iter().zip(ids) {
             if offending.contains(id) {
-                t.set(
-                    self.tasks[i],
-                    SubTaskStatus::CompletedWithError,
-                    None,
-                    Some(e),
-                );
+                t.set(*task, SubTaskStatus::CompletedWithError, None, Some(&e));
             } else {
-                t.set(self.tasks[i], SubTaskStatus::NotRun, None, None);
+                t.set(*task, SubTaskStatus::NotRun, None, None);
             }
         }
+        e
     }
 }
 

@@ -11,7 +11,7 @@ use ipam_model::*;
 use ipam_store::Db;
 
 use super::{ScopeTasks, entity};
-use crate::faults::{OpError, Violation, invalid, op_fault};
+use crate::faults::{OpError, Violation, invalid, rejected};
 use crate::progress::{SubTaskKind, Tracker};
 use crate::{Engine, OperationResult};
 
@@ -258,31 +258,20 @@ pub(super) async fn server(
         .as_ref()
         .ok_or_else(|| invalid("ReplicateServerParameters.Server is NULL"))?;
     let id = s.record_id;
-    let mut conn = engine.store().conn().await.map_err(|e| {
-        op_fault(
-            IpamExceptionId::IpamApiDhcpFailoverFailedToReplicateServer,
-            "cannot read",
-            e.into(),
-        )
-    })?;
-    let mut db = conn.db();
-    let read = async {
-        if db.get_server(id).await?.is_none() {
-            return Err(OpError::Rejected(vec![Violation::ServerNotFound {
-                field: "Server.RecordId",
-                id,
-            }]));
-        }
-        Ok(db.list_scopes(Some(id)).await?)
-    };
-    let scopes = read.await.map_err(|e| {
-        op_fault(
-            IpamExceptionId::IpamApiDhcpFailoverFailedToReplicateServer,
-            "cannot read",
-            e,
-        )
-    })?;
-    drop(conn);
+    let context = IpamExceptionId::IpamApiDhcpFailoverFailedToReplicateServer;
+    if engine
+        .read_as(context, async |db| db.get_server(id).await)
+        .await?
+        .is_none()
+    {
+        return Err(rejected(&[Violation::ServerNotFound {
+            field: "Server.RecordId",
+            id,
+        }]));
+    }
+    let scopes = engine
+        .read_as(context, async |db| db.list_scopes(Some(id)).await)
+        .await?;
     let ids = scopes.into_iter().map(|s| s.record_id).collect();
     run(
         engine,

@@ -59,7 +59,7 @@ pub(super) async fn add(
         })
         .await;
     match result {
-        Ok((mut row, linked)) => {
+        Ok((row, linked)) => {
             let linked: std::collections::HashSet<_> = linked.into_iter().collect();
             for (i, id) in ids.iter().enumerate() {
                 let note = if linked.contains(id) {
@@ -76,7 +76,6 @@ pub(super) async fn add(
                     5,
                 );
             }
-            row.shared_secret = None;
             let mut status = vec![entity(
                 IpamObjectType::DHCPFailover,
                 EntityOperationType::Update,
