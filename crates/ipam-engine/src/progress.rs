@@ -39,14 +39,6 @@ impl ProgressSink for CollectingSink {
     }
 }
 
-/// Forwards events to a tokio channel (a transport's writer task).
-impl ProgressSink for tokio::sync::mpsc::UnboundedSender<ProgressEvent> {
-    fn report(&self, event: ProgressEvent) {
-        // The receiver is gone only when the session closed; the operation still completes.
-        let _ = self.send(event);
-    }
-}
-
 /// `SubTaskUniqueId` values ipamd uses: the kind of work a sub-task does.
 #[derive(Debug, Clone, Copy)]
 #[repr(i32)]

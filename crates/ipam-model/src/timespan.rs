@@ -25,21 +25,13 @@ impl TimeSpan {
     /// `TimeSpan.MaxValue`, `P10675199DT2H48M5.4775807S`.
     pub const MAX: TimeSpan = TimeSpan(i64::MAX);
 
-    /// From ticks.
-    pub const fn from_ticks(ticks: i64) -> Self {
-        TimeSpan(ticks)
-    }
     /// The tick count.
     pub const fn ticks(self) -> i64 {
         self.0
     }
-    /// Whole seconds; panics never (saturates at the i64 range by construction).
+    /// A span of whole seconds, saturating at the TimeSpan range.
     pub const fn from_secs(secs: i64) -> Self {
         TimeSpan(secs.saturating_mul(TICKS_PER_SECOND))
-    }
-    /// The duration in whole seconds, truncated toward zero.
-    pub const fn as_secs(self) -> i64 {
-        self.0 / TICKS_PER_SECOND
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use ipam_model::validate::{FieldViolation, validate_new_scope, validate_new_server};
+use ipam_model::validate::{validate_new_scope, validate_new_server};
 use ipam_model::*;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
@@ -203,11 +203,6 @@ impl Db<'_> {
             out.extend(q.fetch_all(&mut *self.conn).await?);
         }
         Ok(out)
-    }
-
-    /// Which engine this connection talks to.
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     // ----- ADM_DHCPServersTable -------------------------------------------------------
@@ -578,16 +573,6 @@ impl Db<'_> {
         rows.iter().map(failover_of).collect()
     }
 
-    /// How many relationships name `server` as a partner.
-    pub async fn count_failovers_by_server(&mut self, server: RecordId) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM adm_dhcp_failover_relations WHERE server1_record_id = $1 OR server2_record_id = $1",
-        )
-        .bind(server)
-        .fetch_one(&mut *self.conn)
-        .await?)
-    }
-
     /// Deletes a relationship; its scope links go with it (cascade, §3.1.1.1.45.1).
     pub async fn delete_failover(&mut self, id: RecordId) -> Result<()> {
         let done = sqlx::query("DELETE FROM adm_dhcp_failover_relations WHERE record_id = $1")
@@ -800,13 +785,4 @@ impl Db<'_> {
         sqlx::query("SELECT 1").execute(&mut *self.conn).await?;
         Ok(())
     }
-}
-
-/// Makes a violation for an id that names no row.
-pub fn missing(field: &'static str, id: RecordId, entity: Entity) -> FieldViolation {
-    FieldViolation::new(
-        field,
-        id,
-        format!("names no {entity} (no row in {})", entity.table()),
-    )
 }
