@@ -89,10 +89,6 @@ async fn writer(
     max_batch: usize,
     stats: Arc<GroupCommitStats>,
 ) {
-    let begin = match backend {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
-    };
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -106,7 +102,7 @@ async fn writer(
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
         let mut done: Vec<Completion> = Vec::with_capacity(size);
         let outcome: Result<(), StoreError> = async {
-            let mut tx = pool.begin_with(begin).await?;
+            let mut tx = pool.begin_with(backend.begin_write()).await?;
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");

@@ -36,6 +36,24 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The statement that opens a write transaction: SQLite takes the write lock at once
+    /// (`IMMEDIATE`), so a transaction never fails half-way for want of it.
+    pub(crate) fn begin_write(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+}
+
+/// How a transaction ends when its closure succeeds.
+#[derive(Clone, Copy)]
+enum Finish {
+    Commit,
+    RollBack,
+}
+
 impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -221,53 +239,7 @@ impl Store {
                 )))
             });
         }
-        let store = self.clone();
-        let task = tokio::spawn(async move { store.write_here(f).await });
-        match task.await {
-            Ok(r) => r,
-            Err(join) => Err(E::from(StoreError::Config(format!(
-                "the write task failed: {join}"
-            )))),
-        }
-    }
-
-    async fn write_here<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        E: From<StoreError>,
-        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>>,
-    {
-        let _gate = match self.backend {
-            Backend::Sqlite => Some(self.write_gate.lock().await),
-            Backend::Postgres => None,
-        };
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        let mut tx = self
-            .pool
-            .begin_with(begin)
-            .await
-            .map_err(|e| E::from(e.into()))?;
-        let result = f(Db {
-            conn: &mut tx,
-            backend: self.backend,
-        })
-        .await;
-        match result {
-            Ok(v) => {
-                tx.commit()
-                    .await
-                    .map_err(|e| E::from(StoreError::from(e)))?;
-                Ok(v)
-            }
-            Err(e) => {
-                if let Err(rb) = tx.rollback().await {
-                    tracing::warn!(error = %rb, "rollback failed; the connection is discarded");
-                }
-                Err(e)
-            }
-        }
+        self.spawn_transaction(f, Finish::Commit).await
     }
 
     /// Runs `f` in a transaction that is always rolled back: what a write would do now,
@@ -278,32 +250,59 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
     {
+        self.spawn_transaction(f, Finish::RollBack).await
+    }
+
+    /// Runs one transaction on its own task, so that a caller who stops waiting cannot
+    /// leave it half-done.
+    async fn spawn_transaction<T, E, F>(&self, f: F, finish: Finish) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+    {
         let store = self.clone();
-        let task = tokio::spawn(async move {
-            let begin = match store.backend {
-                Backend::Sqlite => "BEGIN IMMEDIATE",
-                Backend::Postgres => "BEGIN",
-            };
-            let mut tx = store
-                .pool
-                .begin_with(begin)
-                .await
-                .map_err(|e| E::from(e.into()))?;
-            let result = f(Db {
-                conn: &mut tx,
-                backend: store.backend,
-            })
-            .await;
-            if let Err(rb) = tx.rollback().await {
-                tracing::warn!(error = %rb, "rollback of a rehearsal failed; the connection is discarded");
-            }
-            result
-        });
+        let task = tokio::spawn(async move { store.transaction(f, finish).await });
         match task.await {
             Ok(r) => r,
             Err(join) => Err(E::from(StoreError::Config(format!(
-                "the rehearsal task failed: {join}"
+                "the transaction's task failed: {join}"
             )))),
+        }
+    }
+
+    async fn transaction<T, E, F>(&self, f: F, finish: Finish) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>>,
+    {
+        let _gate = match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
+        };
+        let mut tx = self
+            .pool
+            .begin_with(self.backend.begin_write())
+            .await
+            .map_err(|e| E::from(e.into()))?;
+        let result = f(Db {
+            conn: &mut tx,
+            backend: self.backend,
+        })
+        .await;
+        match (result, finish) {
+            (Ok(v), Finish::Commit) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| E::from(StoreError::from(e)))?;
+                Ok(v)
+            }
+            (result, _) => {
+                if let Err(rb) = tx.rollback().await {
+                    tracing::warn!(error = %rb, "rollback failed; the connection is discarded");
+                }
+                result
+            }
         }
     }
 
