@@ -272,12 +272,7 @@ fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
     let mut depth = 0usize;
     let mut names: HashSet<String> = HashSet::new();
     let mut name_chars = 0usize;
-    let long_string = |len: usize| {
-        quota(format!(
-            "a string of {len} characters exceeds the maximum string content length of {}",
-            limits.max_string_content_length
-        ))
-    };
+    let long_string = |len: usize| long_string(len, limits);
     loop {
         let event = reader
             .read_event()
@@ -290,20 +285,14 @@ fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
                 if depth > limits.max_depth
                     || (matches!(event, Event::Empty(_)) && depth + 1 > limits.max_depth)
                 {
-                    return Err(quota(format!(
-                        "the message nests deeper than the maximum depth of {}",
-                        limits.max_depth
-                    )));
+                    return Err(too_deep(limits));
                 }
                 let mut add = |n: &str| {
                     if !names.contains(n) {
                         name_chars += n.chars().count();
                         names.insert(n.to_owned());
                         if name_chars > limits.max_name_table_chars {
-                            return Err(quota(format!(
-                                "the element and attribute names exceed the maximum name table size of {} characters",
-                                limits.max_name_table_chars
-                            )));
+                            return Err(names_too_long(limits));
                         }
                     }
                     Ok(())
