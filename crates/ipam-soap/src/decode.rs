@@ -170,13 +170,8 @@ pub(crate) fn longs(
     let Member::Present(n) = ctx.member(parent, IPAM, local, &p)? else {
         return Ok(None);
     };
-    let items: Vec<_> = children(n, SERARR, "long").collect();
-    ctx.check_array(items.len(), &p)?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let ip = format!("{p}/long[{}]", i + 1);
+    ctx.items(n, SERARR, "long", &p)?
+        .map(|(ip, item)| {
             let t = text_of(ctx.deref(item, &ip)?);
             t.trim_matches(is_xml_space)
                 .parse::<i64>()
@@ -197,11 +192,9 @@ pub(crate) fn strings(
     let Member::Present(n) = ctx.member(parent, IPAM, local, &p)? else {
         return Ok(None);
     };
-    let items: Vec<_> = children(n, SERARR, "string").collect();
-    ctx.check_array(items.len(), &p)?;
+    let items = ctx.items(n, SERARR, "string", &p)?;
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let ip = format!("{p}/string[{}]", i + 1);
+    for (ip, item) in items {
         let item = ctx.deref(item, &ip)?;
         if is_nil(item, &ip)? {
             return Err(invalid(&ip, "nil", "a property name cannot be nil"));
@@ -221,11 +214,9 @@ fn operations(
     let Member::Present(n) = ctx.member(parent, IPAM, "OperationTracker", &p)? else {
         return Ok(None);
     };
-    let items: Vec<_> = children(n, IPAM, "DhcpFailoverOperations").collect();
-    ctx.check_array(items.len(), &p)?;
+    let items = ctx.items(n, IPAM, "DhcpFailoverOperations", &p)?;
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let ip = format!("{p}/DhcpFailoverOperations[{}]", i + 1);
+    for (ip, item) in items {
         let t = text_of(ctx.deref(item, &ip)?);
         out.push(
             t.trim_matches(is_xml_space)
@@ -294,11 +285,9 @@ fn scopes(
     let Member::Present(n) = ctx.member(parent, IPAM, "Scopes", &p)? else {
         return Ok(None);
     };
-    let items: Vec<_> = children(n, IPAM, "DhcpScope").collect();
-    ctx.check_array(items.len(), &p)?;
+    let items = ctx.items(n, IPAM, "DhcpScope", &p)?;
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.into_iter().enumerate() {
-        let ip = format!("{p}/DhcpScope[{}]", i + 1);
+    for (ip, item) in items {
         let item = ctx.deref(item, &ip)?;
         if is_nil(item, &ip)? {
             out.push(None);
@@ -384,10 +373,7 @@ fn server(
             s.description = ctx.text(info, IPAM, "Description", &sp)?;
             let ap = format!("{sp}/IPAddresses");
             if let Member::Present(list) = ctx.member(info, IPAM, "IPAddresses", &ap)? {
-                let items: Vec<_> = children(list, SYSNET, "IPAddress").collect();
-                ctx.check_array(items.len(), &ap)?;
-                for (i, item) in items.into_iter().enumerate() {
-                    let ip_path = format!("{ap}/IPAddress[{}]", i + 1);
+                for (ip_path, item) in ctx.items(list, SYSNET, "IPAddress", &ap)? {
                     let item = ctx.deref(item, &ip_path)?;
                     if !is_nil(item, &ip_path)? {
                         s.address = ip_content(ctx, item, &ip_path)?;
@@ -520,10 +506,7 @@ pub(crate) fn completion(
         )?;
         let lp = format!("{cp}/EntityStatusList");
         if let Member::Present(list) = ctx.member(c, IPAM, "EntityStatusList", &lp)? {
-            let items: Vec<_> = children(list, IPAM, "EntityStatus").collect();
-            ctx.check_array(items.len(), &lp)?;
-            for (i, item) in items.into_iter().enumerate() {
-                let ip = format!("{lp}/EntityStatus[{}]", i + 1);
+            for (ip, item) in ctx.items(list, IPAM, "EntityStatus", &lp)? {
                 let item = ctx.deref(item, &ip)?;
                 if is_nil(item, &ip)? {
                     continue;

@@ -72,12 +72,10 @@ impl<'a, 'i> Ctx<'a, 'i> {
             if let Some(id) = n.attribute((ns::SER, "Id"))
                 && ids.insert(id, n).is_some()
             {
-                {
-                    return Err(IpamException::invalid_parameter(format!(
-                        "duplicate z:Id '{}'",
-                        clip(id)
-                    )));
-                }
+                return Err(IpamException::invalid_parameter(format!(
+                    "duplicate z:Id '{}'",
+                    clip(id)
+                )));
             }
         }
         Ok(Ctx {
@@ -201,15 +199,27 @@ impl<'a, 'i> Ctx<'a, 'i> {
         }
     }
 
-    /// Checks an array's item count against the limit.
-    pub fn check_array(&self, count: usize, path: &str) -> DResult<()> {
+    /// The items of the array element `n`: its element children named (`ns_uri`, `local`),
+    /// their count checked against the limit, each with its path `path/local[i]` (from 1).
+    pub fn items<'p>(
+        &self,
+        n: Node<'a, 'i>,
+        ns_uri: &'static str,
+        local: &'static str,
+        path: &'p str,
+    ) -> DResult<impl ExactSizeIterator<Item = (String, Node<'a, 'i>)> + use<'a, 'i, 'p>> {
+        let items: Vec<_> = children(n, ns_uri, local).collect();
+        let count = items.len();
         if count > self.limits.max_array_length {
             return Err(quota(format!(
                 "{path}: {count} items exceed the maximum array length of {}",
                 self.limits.max_array_length
             )));
         }
-        Ok(())
+        Ok(items
+            .into_iter()
+            .enumerate()
+            .map(move |(i, item)| (format!("{path}/{local}[{}]", i + 1), item)))
     }
 }
 
