@@ -80,10 +80,10 @@ fn open<'a>(xml: &'a [u8], limits: &Limits) -> Result<roxmltree::Document<'a>, F
     Ok(doc)
 }
 
-fn headers(envelope: Node<'_, '_>) -> Result<Headers, Fault> {
+fn headers(envelope: Node<'_, '_>) -> Headers {
     let mut h = Headers::default();
     let Some(header) = child(envelope, SOAP12, "Header") else {
-        return Ok(h);
+        return h;
     };
     for e in header.children().filter(Node::is_element) {
         let tag = e.tag_name();
@@ -121,16 +121,17 @@ fn headers(envelope: Node<'_, '_>) -> Result<Headers, Fault> {
             .attribute((SOAP12, "role"))
             .unwrap_or("")
             .trim_matches(is_xml_space);
+        // Headers aimed at another role (`role/none` included) are never processed.
         let targeted = matches!(
             role,
             "" | "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"
                 | "http://www.w3.org/2003/05/soap-envelope/role/next"
-        ) && role != ns::ROLE_NONE;
+        );
         if must && targeted && h.not_understood.is_none() {
             h.not_understood = Some(QName::new(tag.namespace().unwrap_or(""), tag.name()));
         }
     }
-    Ok(h)
+    h
 }
 
 /// The body's first element child.
@@ -150,7 +151,7 @@ fn body_element<'a, 'i>(envelope: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>, 
 pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
     let doc = open(xml, limits)?;
     let envelope = doc.root_element();
-    let h = headers(envelope)?;
+    let h = headers(envelope);
     let id = h.message_id.clone();
     let with_id = |f: Fault| f.relating_to(id.as_deref());
     if let Some(q) = h.not_understood {
@@ -209,7 +210,7 @@ fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, '
 pub fn decode_server_message(xml: &[u8], limits: &Limits) -> Result<ServerMessage, Fault> {
     let doc = open(xml, limits)?;
     let envelope = doc.root_element();
-    let h = headers(envelope)?;
+    let h = headers(envelope);
     let body = body_element(envelope)?;
     if let Some(f) = body.filter(|b| has_name(*b, SOAP12, "Fault")) {
         return Ok(ServerMessage::Fault(decode_fault(envelope, f, h, limits)?));
@@ -583,37 +584,37 @@ pub fn encode_initialize_request(
     message_id: &str,
     to: Option<&str>,
 ) -> String {
-    let mut sink = TextSink::new();
-    let mut out = Out::envelope(&mut sink);
-    request_header(&mut out, ns::ACTION_INITIALIZE, message_id, to);
-    out.start(SOAP12, "Body", &[]);
-    out.start_default(IPAM, "InitializeOperationParameters", &[]);
-    match params {
-        Some(p) => encode::paramters(&mut out, p),
-        None => out.nil(IPAM, "paramters"),
-    }
-    out.finish();
-    sink.into_string()
+    text(|sink| {
+        let mut out = Out::envelope(sink);
+        request_header(&mut out, ns::ACTION_INITIALIZE, message_id, to);
+        out.start(SOAP12, "Body", &[]);
+        out.start_default(IPAM, "InitializeOperationParameters", &[]);
+        match params {
+            Some(p) => encode::paramters(&mut out, p),
+            None => out.nil(IPAM, "paramters"),
+        }
+        out.finish();
+    })
 }
 
 /// Client side: a `StartOperationWithCallback` request (§3.19.4.4).
 pub fn encode_start_request(message_id: &str, to: Option<&str>) -> String {
-    let mut sink = TextSink::new();
-    let mut out = Out::envelope(&mut sink);
-    request_header(&mut out, ns::ACTION_START, message_id, to);
-    out.start(SOAP12, "Body", &[]);
-    out.empty_default(IPAM, "StartOperationWithCallback");
-    out.finish();
-    sink.into_string()
+    text(|sink| {
+        let mut out = Out::envelope(sink);
+        request_header(&mut out, ns::ACTION_START, message_id, to);
+        out.start(SOAP12, "Body", &[]);
+        out.empty_default(IPAM, "StartOperationWithCallback");
+        out.finish();
+    })
 }
 
 /// Client side: the Keepalive message (§2.2.2.2).
 pub fn encode_keepalive() -> String {
-    let mut sink = TextSink::new();
-    let mut out = Out::envelope(&mut sink);
-    header_action(&mut out, ns::ACTION_KEEPALIVE);
-    out.end();
-    out.empty(SOAP12, "Body", &[]);
-    out.finish();
-    sink.into_string()
+    text(|sink| {
+        let mut out = Out::envelope(sink);
+        header_action(&mut out, ns::ACTION_KEEPALIVE);
+        out.end();
+        out.empty(SOAP12, "Body", &[]);
+        out.finish();
+    })
 }

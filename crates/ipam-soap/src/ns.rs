@@ -2,16 +2,12 @@
 
 /// SOAP 1.2 envelope ([SOAP1.2-1/2007]).
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-/// SOAP 1.1 envelope: refused with a VersionMismatch fault.
-pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// WS-Addressing 1.0.
 pub const WSA: &str = "http://www.w3.org/2005/08/addressing";
 /// XML Schema instance (`i:type`, `i:nil`).
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// XML Schema (`x:string`, `x:int` in ISerializable members).
 pub const XSD: &str = "http://www.w3.org/2001/XMLSchema";
-/// The `xml:` namespace (`xml:lang`).
-pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 /// `ipam` (§7.1): operations, messages and most complex types.
 pub const IPAM: &str = "http://Microsoft.Windows.Ipam";
 /// `ipam1` (§7.2): `IpamException`, `IpamAdminOperationId`, `OverallProgressStatus`.
@@ -25,8 +21,6 @@ pub const SYSNET: &str = "http://schemas.datacontract.org/2004/07/System.Net";
 
 /// WS-Addressing anonymous address.
 pub const ANONYMOUS: &str = "http://www.w3.org/2005/08/addressing/anonymous";
-/// SOAP 1.2 role "none": headers aimed at it are never processed.
-pub const ROLE_NONE: &str = "http://www.w3.org/2003/05/soap-envelope/role/none";
 
 const PORT: &str = "http://Microsoft.Windows.Ipam/IIpamOperationWithProgress/";
 const CALLBACK_PORT: &str = "http://Microsoft.Windows.Ipam/IIpamOperationWithProgressCallback/";
