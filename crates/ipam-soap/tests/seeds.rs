@@ -7,7 +7,7 @@ use ipam_model::*;
 use ipam_soap::*;
 
 #[test]
-#[ignore]
+#[ignore = "writes fuzz/seeds/; run on demand with --ignored"]
 fn write_fuzz_seeds() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds");
     let f = DhcpFailover {
