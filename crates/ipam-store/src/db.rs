@@ -168,6 +168,14 @@ fn bind_failover_details<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> 
         .bind(f.server2_ip.map(ip))
 }
 
+/// `Ok` when a statement touched a row, else `NotFound` for `record_id`.
+fn found(rows: u64, entity: Entity, record_id: RecordId) -> Result<()> {
+    if rows == 0 {
+        return Err(StoreError::NotFound { entity, record_id });
+    }
+    Ok(())
+}
+
 fn nonzero(id: RecordId) -> Option<RecordId> {
     (id != 0).then_some(id)
 }
@@ -394,13 +402,7 @@ impl Db<'_> {
         .execute(&mut *self.conn)
         .await
         .map_err(|e| StoreError::classify(e, || format!("scope {}", s.record_id)))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                entity: Entity::DhcpScope,
-                record_id: s.record_id,
-            });
-        }
-        Ok(())
+        found(done.rows_affected(), Entity::DhcpScope, s.record_id)
     }
 
     /// One scope by RecordId (`GetScopeFromTable`, InterNetwork).
@@ -467,13 +469,7 @@ impl Db<'_> {
             .bind(id)
             .execute(&mut *self.conn)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                entity: Entity::DhcpScope,
-                record_id: id,
-            });
-        }
-        Ok(())
+        found(done.rows_affected(), Entity::DhcpScope, id)
     }
 
     /// Sets `FailoverConfigSyncStatus` of one scope; false when the scope does not exist.
@@ -530,13 +526,7 @@ impl Db<'_> {
             .execute(&mut *self.conn)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                entity: Entity::DhcpFailover,
-                record_id: f.record_id,
-            });
-        }
-        Ok(())
+        found(done.rows_affected(), Entity::DhcpFailover, f.record_id)
     }
 
     /// GetDhcpFailoverById (§3.1.1.1.44.2.1).
@@ -579,13 +569,7 @@ impl Db<'_> {
             .bind(id)
             .execute(&mut *self.conn)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                entity: Entity::DhcpFailover,
-                record_id: id,
-            });
-        }
-        Ok(())
+        found(done.rows_affected(), Entity::DhcpFailover, id)
     }
 
     // ----- ADM_DhcpScopeFailoverTable -------------------------------------------------
