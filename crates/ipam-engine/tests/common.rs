@@ -105,3 +105,22 @@ pub fn assert_failed_with(
     assert_eq!(sink.names().first(), Some(&"StartProgressCallback"));
     e
 }
+
+/// Creates a valid relationship between `s1` and `s2` with `scopes`; its RecordId.
+pub async fn created(
+    engine: &Engine,
+    name: &str,
+    s1: RecordId,
+    s2: RecordId,
+    scopes: Vec<RecordId>,
+) -> RecordId {
+    run(
+        engine,
+        &create(Some(ipam_testkit::failover(name, s1, s2)), Some(scopes)),
+    )
+    .await
+    .0
+    .unwrap()
+    .record_id
+    .unwrap()
+}

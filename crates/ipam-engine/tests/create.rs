@@ -220,13 +220,7 @@ each_store!(unknown_servers_fault, |ts| {
 each_store!(a_duplicate_name_and_servers_is_a_unique_key_fault, |ts| {
     let engine = Engine::new(ts.store.clone());
     let (s, scopes) = seed(&ts.store, 2, 2).await;
-    let first = run(
-        &engine,
-        &create(Some(failover("hq", s[0], s[1])), Some(vec![scopes[0][0]])),
-    )
-    .await
-    .0
-    .unwrap();
+    let first = created(&engine, "hq", s[0], s[1], vec![scopes[0][0]]).await;
     let before = counts(&ts.store).await;
     let (r, sink) = run(
         &engine,
@@ -239,9 +233,7 @@ each_store!(a_duplicate_name_and_servers_is_a_unique_key_fault, |ts| {
         IpamExceptionId::IpamApiFailedWithUniqueKeyViolation,
     );
     assert!(
-        e.message.contains("'hq'")
-            && e.message
-                .contains(&format!("RecordId {}", first.record_id.unwrap())),
+        e.message.contains("'hq'") && e.message.contains(&format!("RecordId {first}")),
         "{e}"
     );
     assert_eq!(counts(&ts.store).await, before);
@@ -250,13 +242,7 @@ each_store!(a_duplicate_name_and_servers_is_a_unique_key_fault, |ts| {
 each_store!(a_scope_in_another_relationship_is_refused, |ts| {
     let engine = Engine::new(ts.store.clone());
     let (s, scopes) = seed(&ts.store, 2, 1).await;
-    run(
-        &engine,
-        &create(Some(failover("one", s[0], s[1])), Some(vec![scopes[0][0]])),
-    )
-    .await
-    .0
-    .unwrap();
+    created(&engine, "one", s[0], s[1], vec![scopes[0][0]]).await;
     let before = counts(&ts.store).await;
     let (r, sink) = run(
         &engine,
@@ -325,16 +311,7 @@ each_store!(a_server_in_31_relationships_takes_no_more, |ts| {
     let engine = Engine::new(ts.store.clone());
     let (s, scopes) = seed(&ts.store, 2, 32).await;
     for (k, scope) in scopes[0].iter().take(31).enumerate() {
-        run(
-            &engine,
-            &create(
-                Some(failover(&format!("r{k}"), s[0], s[1])),
-                Some(vec![*scope]),
-            ),
-        )
-        .await
-        .0
-        .unwrap();
+        created(&engine, &format!("r{k}"), s[0], s[1], vec![*scope]).await;
     }
     let before = counts(&ts.store).await;
     let (r, sink) = run(

@@ -8,21 +8,6 @@ use ipam_engine::{CollectingSink, Engine, RunOptions, SessionState};
 use ipam_model::*;
 use ipam_testkit::{counts, each_store, failover};
 
-async fn created(
-    engine: &Engine,
-    name: &str,
-    s1: RecordId,
-    s2: RecordId,
-    scopes: Vec<RecordId>,
-) -> RecordId {
-    run(engine, &create(Some(failover(name, s1, s2)), Some(scopes)))
-        .await
-        .0
-        .unwrap()
-        .record_id
-        .unwrap()
-}
-
 fn with_scopes(
     op: IpamAdminOperationId,
     rel: RecordId,
