@@ -329,119 +329,55 @@ fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 
 /// Body of `PATCH /api/v1/dhcp-failovers/{record_id}`: only the fields present change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct FailoverPatch {
     /// New name.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub relationship_name: Option<Option<String>>,
     /// New mode.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub mode: Option<DhcpFailoverMode>,
     /// New share.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub server1_percentage: Option<u32>,
     /// New MCLT.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub mclt: Option<TimeSpan>,
     /// New state switch interval.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub state_switch_interval: Option<TimeSpan>,
     /// New auto state transition.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub auto_state_transition: Option<bool>,
     /// New shared-secret switch.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub shared_secret_enabled: Option<bool>,
     /// New shared secret (null clears it).
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub shared_secret: Option<Option<String>>,
     /// New primary name.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server1_name: Option<Option<String>>,
     /// New partner name.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server2_name: Option<Option<String>>,
     /// New primary address.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server1_ip: Option<Option<Ipv4Addr>>,
     /// New partner address.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server2_ip: Option<Option<Ipv4Addr>>,
     /// New primary PowerShell name.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server1_ps_name: Option<Option<String>>,
     /// New partner PowerShell name.
-    #[serde(
-        default,
-        deserialize_with = "nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
     pub server2_ps_name: Option<Option<String>>,
     /// New primary state.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub server1_state: Option<DhcpFailoverState>,
     /// New partner state.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     pub server2_state: Option<DhcpFailoverState>,
 }
 
@@ -455,6 +391,9 @@ impl FailoverPatch {
         };
         let mut props = Vec::new();
         macro_rules! set {
+            ($field:ident, $xsd:literal) => {
+                set!($field, $xsd, Clone::clone)
+            };
             ($field:ident, $xsd:literal, $conv:expr) => {
                 if let Some(v) = &self.$field {
                     f.$field = $conv(v);
@@ -462,28 +401,24 @@ impl FailoverPatch {
                 }
             };
         }
-        set!(relationship_name, "RelationshipName", Clone::clone);
-        set!(mode, "Mode", |v: &DhcpFailoverMode| *v);
-        set!(server1_percentage, "Server1Percentage", |v: &u32| *v);
-        set!(mclt, "MCLT", |v: &TimeSpan| *v);
-        set!(
-            state_switch_interval,
-            "StateSwitchInterval",
-            |v: &TimeSpan| *v
-        );
-        set!(auto_state_transition, "AutoStateTransition", |v: &bool| *v);
-        set!(shared_secret_enabled, "SharedSecretEnabled", |v: &bool| *v);
+        set!(relationship_name, "RelationshipName");
+        set!(mode, "Mode");
+        set!(server1_percentage, "Server1Percentage");
+        set!(mclt, "MCLT");
+        set!(state_switch_interval, "StateSwitchInterval");
+        set!(auto_state_transition, "AutoStateTransition");
+        set!(shared_secret_enabled, "SharedSecretEnabled");
         set!(shared_secret, "SharedSecret", |v: &Option<String>| v
             .as_ref()
             .map(|s| s.as_bytes().to_vec()));
-        set!(server1_name, "Server1Name", Clone::clone);
-        set!(server2_name, "Server2Name", Clone::clone);
-        set!(server1_ip, "Server1IP", |v: &Option<Ipv4Addr>| *v);
-        set!(server2_ip, "Server2IP", |v: &Option<Ipv4Addr>| *v);
-        set!(server1_ps_name, "Server1PSName", Clone::clone);
-        set!(server2_ps_name, "Server2PSName", Clone::clone);
-        set!(server1_state, "Server1State", |v: &DhcpFailoverState| *v);
-        set!(server2_state, "Server2State", |v: &DhcpFailoverState| *v);
+        set!(server1_name, "Server1Name");
+        set!(server2_name, "Server2Name");
+        set!(server1_ip, "Server1IP");
+        set!(server2_ip, "Server2IP");
+        set!(server1_ps_name, "Server1PSName");
+        set!(server2_ps_name, "Server2PSName");
+        set!(server1_state, "Server1State");
+        set!(server2_state, "Server2State");
         f.modified_properties = Some(props);
         f
     }
