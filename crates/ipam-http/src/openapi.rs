@@ -79,58 +79,24 @@ fn enumeration(values: &[&str]) -> Value {
     json!({ "type": "string", "enum": values })
 }
 
+/// The schema of one of the model's string enumerations: every `as_str` name, in order.
+macro_rules! enum_schema {
+    ($ty:ty) => {
+        enumeration(&<$ty>::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>())
+    };
+}
+
 fn schemas() -> Value {
     use ipam_model::*;
-    let names = |all: &[&'static str]| enumeration(all);
-    let mode = names(
-        &DhcpFailoverMode::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let state = names(
-        &DhcpFailoverState::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let sync = names(
-        &DhcpFailoverConfigSyncStatus::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let scope_status = names(
-        &DhcpScopeStatus::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let owner = names(
-        &DhcpFailoverOperationOwner::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let overall = names(
-        &OverallProgressStatus::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
-    let sub_status = names(
-        &SubTaskStatus::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
+    let mode = enum_schema!(DhcpFailoverMode);
+    let state = enum_schema!(DhcpFailoverState);
+    let sync = enum_schema!(DhcpFailoverConfigSyncStatus);
+    let scope_status = enum_schema!(DhcpScopeStatus);
+    let owner = enum_schema!(DhcpFailoverOperationOwner);
+    let overall = enum_schema!(OverallProgressStatus);
+    let sub_status = enum_schema!(SubTaskStatus);
     let exception_id = json!({ "type": "string", "description": "An IpamExceptionId (MS-IPAMM2 2.2.5.67), e.g. IpamApiInvalidParameter." });
-    let admin_op = names(
-        &IpamAdminOperationId::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>(),
-    );
+    let admin_op = enum_schema!(IpamAdminOperationId);
     json!({
         "Server": { "type": "object",
             "required": ["record_id", "name", "address", "description"],
