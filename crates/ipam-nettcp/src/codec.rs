@@ -80,12 +80,7 @@ impl Reply {
 
     /// The envelope as SOAP XML text.
     pub(crate) fn to_xml(&self) -> String {
-        match self {
-            Reply::InitializeResponse(id) => ipam_soap::encode_initialize_response(id.as_deref()),
-            Reply::StartResponse(id) => ipam_soap::encode_start_response(id.as_deref()),
-            Reply::Callback(event) => ipam_soap::encode_callback(event),
-            Reply::Fault(fault, id) => ipam_soap::encode_fault(fault, id.as_deref()),
-        }
+        ipam_soap::to_text(|sink| self.write_to(sink))
     }
 }
 

@@ -361,8 +361,9 @@ fn header_action(out: &mut Out<'_>, action: &str) {
     out.text_el_with(WSA, "Action", &[("s:mustUnderstand", "1")], action);
 }
 
-/// Writes `xml` into a fresh [`TextSink`] and returns the text.
-fn text(write: impl FnOnce(&mut dyn XmlSink)) -> String {
+/// What `write` writes into an [`XmlSink`], as XML text (the form of the `encode_*`
+/// functions that return a `String`).
+pub fn to_text(write: impl FnOnce(&mut dyn XmlSink)) -> String {
     let mut sink = TextSink::new();
     write(&mut sink);
     sink.into_string()
@@ -384,7 +385,7 @@ fn reply(sink: &mut dyn XmlSink, action: &str, relates_to: Option<&str>, body: &
 /// The reply to `InitializeOperationParameters` (§3.19.4.3): an empty
 /// `InitializeOperationParametersResponse`, `a:RelatesTo` = the request's `a:MessageID`.
 pub fn encode_initialize_response(relates_to: Option<&str>) -> String {
-    text(|sink| encode_initialize_response_to(relates_to, sink))
+    to_text(|sink| encode_initialize_response_to(relates_to, sink))
 }
 
 /// [`encode_initialize_response`] into any [`XmlSink`].
@@ -399,7 +400,7 @@ pub fn encode_initialize_response_to(relates_to: Option<&str>, sink: &mut dyn Xm
 
 /// The reply to `StartOperationWithCallback` (§3.19.4.4).
 pub fn encode_start_response(relates_to: Option<&str>) -> String {
-    text(|sink| encode_start_response_to(relates_to, sink))
+    to_text(|sink| encode_start_response_to(relates_to, sink))
 }
 
 /// [`encode_start_response`] into any [`XmlSink`].
@@ -415,7 +416,7 @@ pub fn encode_start_response_to(relates_to: Option<&str>, sink: &mut dyn XmlSink
 /// A one-way callback message (§3.19.4.5–.9): action of the service port type, `a:To`
 /// anonymous, no `a:MessageID` (as in the §4.3 example).
 pub fn encode_callback(event: &ProgressEvent) -> String {
-    text(|sink| encode_callback_to(event, sink))
+    to_text(|sink| encode_callback_to(event, sink))
 }
 
 /// [`encode_callback`] into any [`XmlSink`].
@@ -482,7 +483,7 @@ pub fn encode_callback_to(event: &ProgressEvent, sink: &mut dyn XmlSink) {
 /// `s:Upgrade` header, MustUnderstand faults `s:NotUnderstood`, ActionNotSupported faults
 /// `a:ProblemAction`. `relates_to` is the request's `a:MessageID`.
 pub fn encode_fault(fault: &Fault, relates_to: Option<&str>) -> String {
-    text(|sink| encode_fault_to(fault, relates_to, sink))
+    to_text(|sink| encode_fault_to(fault, relates_to, sink))
 }
 
 /// [`encode_fault`] into any [`XmlSink`].
@@ -584,7 +585,7 @@ pub fn encode_initialize_request(
     message_id: &str,
     to: Option<&str>,
 ) -> String {
-    text(|sink| {
+    to_text(|sink| {
         let mut out = Out::envelope(sink);
         request_header(&mut out, ns::ACTION_INITIALIZE, message_id, to);
         out.start(SOAP12, "Body", &[]);
@@ -599,7 +600,7 @@ pub fn encode_initialize_request(
 
 /// Client side: a `StartOperationWithCallback` request (§3.19.4.4).
 pub fn encode_start_request(message_id: &str, to: Option<&str>) -> String {
-    text(|sink| {
+    to_text(|sink| {
         let mut out = Out::envelope(sink);
         request_header(&mut out, ns::ACTION_START, message_id, to);
         out.start(SOAP12, "Body", &[]);
@@ -610,7 +611,7 @@ pub fn encode_start_request(message_id: &str, to: Option<&str>) -> String {
 
 /// Client side: the Keepalive message (§2.2.2.2).
 pub fn encode_keepalive() -> String {
-    text(|sink| {
+    to_text(|sink| {
         let mut out = Out::envelope(sink);
         header_action(&mut out, ns::ACTION_KEEPALIVE);
         out.end();

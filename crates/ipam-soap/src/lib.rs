@@ -24,7 +24,7 @@ pub use envelope::{
     Request, RequestBody, ServerMessage, decode_request, decode_server_message, encode_callback,
     encode_callback_to, encode_fault, encode_fault_to, encode_initialize_request,
     encode_initialize_response, encode_initialize_response_to, encode_keepalive,
-    encode_start_request, encode_start_response, encode_start_response_to,
+    encode_start_request, encode_start_response, encode_start_response_to, to_text,
 };
 pub use fault::{Fault, FaultCode, QName};
 pub use limits::Limits;
