@@ -11,9 +11,6 @@ use ipam_model::ProgressEvent;
 use ipam_soap::{Fault, XmlSink};
 use nmf::KnownEncoding;
 
-/// The UTF-8 byte order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Client → server direction of one session.
 #[derive(Debug)]
 pub(crate) enum Inbound {
@@ -39,10 +36,8 @@ impl Inbound {
     /// The SOAP envelope as XML text bytes.
     pub(crate) fn decode(&mut self, payload: Vec<u8>) -> Result<Vec<u8>, nbfx::Error> {
         match self {
-            Inbound::Text => Ok(match payload.strip_prefix(BOM) {
-                Some(rest) => rest.to_vec(),
-                None => payload,
-            }),
+            // A byte order mark is skipped by ipam-soap's reader.
+            Inbound::Text => Ok(payload),
             Inbound::Binary(decoder) => {
                 let events = decoder.decode_envelope(&payload)?;
                 Ok(nbfx::to_xml(&events)?.into_bytes())

@@ -11,7 +11,7 @@
 //!   refuses upgrades with the `UpgradeInvalid` framing fault (no [MS-NNS] yet) and yields
 //!   Sized Envelopes. Framing errors send their fault record, then close.
 //! * Envelopes are decoded with an [MC-NBFSE] session decoder (0x08) or as UTF-8 text
-//!   (0x03, BOM stripped), then by [`ipam_soap::decode_request`]; a SOAP-level decode
+//!   (0x03; a BOM is skipped), then by [`ipam_soap::decode_request`]; a SOAP-level decode
 //!   failure goes back as the SOAP fault.
 //! * Requests are dispatched by `a:Action` to an [`ipam_engine::Session`]. The progress
 //!   callbacks of `StartOperationWithCallback` are written to the client as they happen;

@@ -269,3 +269,15 @@ fn spec_fault_sample_decodes() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A UTF-8 byte order mark before the envelope is skipped (Mono writes one in each text
+/// envelope; the net.tcp layer hands the bytes over as they are).
+#[test]
+fn a_byte_order_mark_is_skipped() {
+    let xml = encode_start_request("urn:uuid:1", None);
+    let with_bom = [b"\xEF\xBB\xBF".as_slice(), xml.as_bytes()].concat();
+    assert_eq!(
+        decode_request(&with_bom, &Limits::default()).unwrap(),
+        decode_request(xml.as_bytes(), &Limits::default()).unwrap()
+    );
+}
