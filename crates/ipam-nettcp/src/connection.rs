@@ -285,11 +285,16 @@ impl Connection {
         Flow::Continue
     }
 
-    /// Sends our End Record if the session is open, and closes the engine session.
-    fn end_session(&mut self) {
+    /// Closes the engine session, if one is open.
+    fn close_session(&mut self) {
         if let Some(mut active) = self.active.take() {
             active.session.close();
         }
+    }
+
+    /// Sends our End Record if the session is open, and closes the engine session.
+    fn end_session(&mut self) {
+        self.close_session();
         if let Ok(bytes) = self.nmf.end() {
             self.raw(bytes);
         }
@@ -308,7 +313,7 @@ impl Connection {
                     "the envelope is not valid .NET binary XML: {e}"
                 )));
                 self.message(Reply::Fault(Box::new(fault), None));
-                active_close(&mut self.active);
+                self.close_session();
                 return Flow::Close(Close::MalformedEnvelope);
             }
         };
@@ -401,12 +406,6 @@ impl Connection {
     fn send(&self, item: Outgoing) {
         // A closed channel means the writer failed; the read loop notices.
         let _ = self.tx.send(item);
-    }
-}
-
-fn active_close(active: &mut Option<Active>) {
-    if let Some(mut a) = active.take() {
-        a.session.close();
     }
 }
 
