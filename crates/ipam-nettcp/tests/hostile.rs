@@ -236,19 +236,10 @@ async fn hostile_connections_fail_alone() {
 
     let (id, callbacks, reply) = good.start().await;
     assert_response(&reply, "StartOperationWithCallbackResponse", &id);
-    assert_eq!(
-        callbacks.last().map(ProgressEvent::name),
-        Some("SetOverallStatus")
-    );
+    assert_ends_with_overall_status(&callbacks);
     good.close().await;
     assert_eq!(server.failovers().await.len(), 1);
-    assert!(
-        eventually(|| server
-            .open_sessions
-            .load(std::sync::atomic::Ordering::SeqCst)
-            == 0)
-        .await
-    );
+    assert!(server.open_sessions_become(0).await);
     server.shutdown().await;
 }
 
@@ -296,18 +287,9 @@ async fn inactivity_timer() {
             vec![server.scopes[0][0]],
         ))
         .await;
-    assert_eq!(
-        callbacks.last().map(ProgressEvent::name),
-        Some("SetOverallStatus")
-    );
+    assert_ends_with_overall_status(&callbacks);
     c.close().await;
-    assert!(
-        eventually(|| server
-            .open_sessions
-            .load(std::sync::atomic::Ordering::SeqCst)
-            == 0)
-        .await
-    );
+    assert!(server.open_sessions_become(0).await);
     server.shutdown().await;
 }
 
@@ -339,10 +321,7 @@ async fn a_client_that_does_not_read_does_not_block_others() {
             vec![server.scopes[1][0]],
         ))
         .await;
-    assert_eq!(
-        callbacks.last().map(ProgressEvent::name),
-        Some("SetOverallStatus")
-    );
+    assert_ends_with_overall_status(&callbacks);
     c.close().await;
     drop(writer);
     server.shutdown().await;

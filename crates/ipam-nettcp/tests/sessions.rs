@@ -103,13 +103,7 @@ async fn lifecycle(encoding: nmf::KnownEncoding) {
     assert!(server.failovers().await.is_empty());
     assert_eq!(ipam_testkit::counts(&server.ts.store).await, [2, 8, 0, 0]);
 
-    assert!(
-        eventually(|| server
-            .open_sessions
-            .load(std::sync::atomic::Ordering::SeqCst)
-            == 0)
-        .await
-    );
+    assert!(server.open_sessions_become(0).await);
     server.shutdown().await;
 }
 
@@ -247,10 +241,7 @@ async fn soap_decode_faults_keep_the_session() {
                 vec![server.scopes[0][encoding as usize % 4]],
             ))
             .await;
-        assert_eq!(
-            callbacks.last().map(ProgressEvent::name),
-            Some("SetOverallStatus")
-        );
+        assert_ends_with_overall_status(&callbacks);
         c.close().await;
     }
     server.shutdown().await;
@@ -284,10 +275,7 @@ async fn pipelined_preamble_and_first_envelope() {
         assert_response(&reply, "InitializeOperationParametersResponse", &id);
         let (id, callbacks, reply) = c.start().await;
         assert_response(&reply, "StartOperationWithCallbackResponse", &id);
-        assert_eq!(
-            callbacks.last().map(ProgressEvent::name),
-            Some("SetOverallStatus")
-        );
+        assert_ends_with_overall_status(&callbacks);
         c.close().await;
     }
     assert_eq!(server.failovers().await.len(), 2);
@@ -347,10 +335,7 @@ async fn concurrent_sessions() {
                 fault_id(&reply, Some(&id)),
                 IpamExceptionId::IpamApiInvalidParameter
             );
-            assert_eq!(
-                callbacks.last().map(ProgressEvent::name),
-                Some("SetOverallStatus")
-            );
+            assert_ends_with_overall_status(&callbacks);
             c.close().await;
         }));
     }
@@ -366,13 +351,7 @@ async fn graceful_shutdown_ends_open_sessions() {
     let server = TestServer::start(NetTcpOptions::default()).await;
     let addr = server.addr;
     let mut c = Client::connect(addr, BINARY).await;
-    assert!(
-        eventually(|| server
-            .open_sessions
-            .load(std::sync::atomic::Ordering::SeqCst)
-            == 1)
-        .await
-    );
+    assert!(server.open_sessions_become(1).await);
     let counter = server.open_sessions.clone();
     server.shutdown().await;
     assert!(matches!(c.event().await, Some(Ok(ClientEvent::End))));

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use ipam_engine::Engine;
@@ -112,6 +112,11 @@ impl TestServer {
             .expect("serve returns after shutdown")
             .unwrap()
             .unwrap();
+    }
+
+    /// Waits (up to [`WAIT`]) until `open_sessions` is `n`; false if it never is.
+    pub async fn open_sessions_become(&self, n: i64) -> bool {
+        eventually(|| self.open_sessions.load(Ordering::SeqCst) == n).await
     }
 
     /// The failover relationships and their linked scopes in the store.
@@ -324,6 +329,14 @@ pub fn fault_id(reply: &ServerMessage, id: Option<&str>) -> IpamExceptionId {
         }
         other => panic!("expected a fault, got {other:?}"),
     }
+}
+
+/// Checks that the last callback is `SetOverallStatus`.
+pub fn assert_ends_with_overall_status(callbacks: &[ProgressEvent]) {
+    assert_eq!(
+        callbacks.last().map(ProgressEvent::name),
+        Some("SetOverallStatus")
+    );
 }
 
 pub fn names(events: &[ProgressEvent]) -> Vec<&'static str> {
