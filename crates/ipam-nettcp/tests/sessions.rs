@@ -160,8 +160,10 @@ async fn unknown_scope_is_an_ipam_exception_fault() {
             }
             other => panic!("{other:?}"),
         }
-        let exception = fault_id(&reply, Some(&id));
-        println!("{exception:?}");
+        assert_eq!(
+            fault_id(&reply, Some(&id)),
+            IpamExceptionId::IpamApiDhcpScopeNotFoundInDB
+        );
         c.close().await;
         assert_eq!(ipam_testkit::counts(&server.ts.store).await, [2, 8, 0, 0]);
         server.shutdown().await;
