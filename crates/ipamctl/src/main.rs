@@ -508,6 +508,23 @@ struct InventoryScope {
     lease_duration: Option<TimeSpan>,
 }
 
+/// The body of `POST /api/v1/dhcp-servers`.
+fn server_body(name: &str, address: Ipv4Addr, description: &Option<String>) -> Value {
+    json!({"name": name, "address": address, "description": description})
+}
+
+impl InventoryScope {
+    /// The body of `POST /api/v1/dhcp-scopes` registering this scope on `server`.
+    fn body(&self, server: i64) -> Value {
+        json!({
+            "server_record_id": server, "scope_id": self.scope_id, "subnet_mask": self.subnet_mask,
+            "start_address": self.start_address, "end_address": self.end_address,
+            "name": self.scope_name, "description": self.description, "status": self.status,
+            "lease_duration": self.lease_duration,
+        })
+    }
+}
+
 fn is_conflict(e: &anyhow::Error) -> bool {
     e.downcast_ref::<ApiError>()
         .is_some_and(|e| e.status == 409)
@@ -530,7 +547,7 @@ async fn import(ctl: &Ctl, file: &std::path::Path) -> anyhow::Result<()> {
     let bump = |r: &mut Value, k: &str| r[k] = json!(r[k].as_u64().unwrap_or(0) + 1);
     for (i, s) in inv.servers.iter().enumerate() {
         bar.set_message(s.name.clone());
-        let body = json!({"name": s.name, "address": s.address, "description": s.description});
+        let body = server_body(&s.name, s.address, &s.description);
         let server_id = match ctl
             .client
             .call("POST", "/api/v1/dhcp-servers", Some(&body))
@@ -573,11 +590,7 @@ async fn import(ctl: &Ctl, file: &std::path::Path) -> anyhow::Result<()> {
         };
         bar.inc(1);
         for (j, sc) in s.scopes.iter().enumerate() {
-            let body = json!({
-                "server_record_id": server_id, "scope_id": sc.scope_id, "subnet_mask": sc.subnet_mask,
-                "start_address": sc.start_address, "end_address": sc.end_address, "name": sc.scope_name,
-                "description": sc.description, "status": sc.status, "lease_duration": sc.lease_duration,
-            });
+            let body = sc.body(server_id);
             match ctl
                 .client
                 .call("POST", "/api/v1/dhcp-scopes", Some(&body))
@@ -613,32 +626,29 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
     };
     let c = &ctl.client;
     match cli.command {
-        Command::Server(cmd) => {
-            match cmd {
-                ServerCmd::Add {
-                    name,
-                    address,
-                    description,
-                } => {
-                    let v = c
-                    .call("POST", "/api/v1/dhcp-servers", Some(&json!({"name": name, "address": address, "description": description})))
-                    .await?;
-                    ctl.print(&v, |v| record(v, SERVER_COLS));
-                }
-                ServerCmd::List => ctl.list(&c.get("/api/v1/dhcp-servers").await?, SERVER_COLS),
-                ServerCmd::Show { record_id } => {
-                    let v = c.get(&format!("/api/v1/dhcp-servers/{record_id}")).await?;
-                    ctl.print(&v, |v| record(v, SERVER_COLS));
-                }
-                ServerCmd::Rm { record_id } => {
-                    c.call("DELETE", &format!("/api/v1/dhcp-servers/{record_id}"), None)
-                        .await?;
-                    ctl.print(&json!({"deleted": record_id}), |_| {
-                        format!("deleted DHCP server {record_id}")
-                    });
-                }
+        Command::Server(cmd) => match cmd {
+            ServerCmd::Add {
+                name,
+                address,
+                description,
+            } => {
+                let body = server_body(&name, address, &description);
+                let v = c.call("POST", "/api/v1/dhcp-servers", Some(&body)).await?;
+                ctl.print(&v, |v| record(v, SERVER_COLS));
             }
-        }
+            ServerCmd::List => ctl.list(&c.get("/api/v1/dhcp-servers").await?, SERVER_COLS),
+            ServerCmd::Show { record_id } => {
+                let v = c.get(&format!("/api/v1/dhcp-servers/{record_id}")).await?;
+                ctl.print(&v, |v| record(v, SERVER_COLS));
+            }
+            ServerCmd::Rm { record_id } => {
+                c.call("DELETE", &format!("/api/v1/dhcp-servers/{record_id}"), None)
+                    .await?;
+                ctl.print(&json!({"deleted": record_id}), |_| {
+                    format!("deleted DHCP server {record_id}")
+                });
+            }
+        },
         Command::Scope(cmd) => match cmd {
             ScopeCmd::Add {
                 server_id,
@@ -651,11 +661,21 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                 lease,
                 inactive,
             } => {
-                let body = json!({
-                    "server_record_id": server_id, "scope_id": subnet, "subnet_mask": mask,
-                    "start_address": start, "end_address": end, "name": name, "description": description,
-                    "status": if inactive { "Inactive" } else { "Active" }, "lease_duration": lease,
-                });
+                let scope = InventoryScope {
+                    scope_id: subnet,
+                    subnet_mask: mask,
+                    start_address: start,
+                    end_address: end,
+                    scope_name: name,
+                    description,
+                    status: if inactive {
+                        DhcpScopeStatus::Inactive
+                    } else {
+                        DhcpScopeStatus::Active
+                    },
+                    lease_duration: lease,
+                };
+                let body = scope.body(server_id);
                 let v = c.call("POST", "/api/v1/dhcp-scopes", Some(&body)).await?;
                 ctl.print(&v, |v| record(v, SCOPE_COLS));
             }
