@@ -19,14 +19,13 @@ pub(crate) fn paramters(
     path: &str,
 ) -> DResult<IpamOperationWithProgressParameters> {
     ctx.enter(path)?;
-    let type_name = match xsi_type(n, path)? {
-        None => "IpamOperationWithProgressParameters",
-        Some((u, l)) => ns::OPERATION_PARAMETER_TYPES
-            .iter()
-            .find(|t| u == IPAM && **t == l)
-            .copied()
-            .ok_or_else(|| type_error(path, "IpamOperationWithProgressParameters", &u, &l))?,
-    };
+    let type_name = expect_type(
+        n,
+        IPAM,
+        "IpamOperationWithProgressParameters",
+        ns::OPERATION_PARAMETER_TYPES,
+        path,
+    )?;
     let operation_id = ctx.parse::<IpamAdminOperationId>(n, IPAM, "OperationId", path)?;
     let derived = match type_name {
         "DhcpFailoverWithScopesParameters" => {
