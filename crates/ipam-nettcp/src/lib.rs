@@ -81,7 +81,7 @@ impl NetTcpOptions {
         nmf::Limits::with_max_envelope_size(self.max_message_size)
     }
 
-    /// SOAP reader quotas for a message of `encoding`.
+    /// SOAP reader quotas for a text (`binary` false) or decoded binary message.
     pub(crate) fn soap_limits(&self, binary: bool) -> ipam_soap::Limits {
         let max = if binary {
             self.max_message_size.saturating_mul(BINARY_EXPANSION)
