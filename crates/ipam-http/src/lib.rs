@@ -33,21 +33,6 @@ pub struct AppState {
     pub open_sessions: Arc<AtomicI64>,
 }
 
-impl AppState {
-    /// The state with `engine` reporting every finished operation to `metrics`. Give the
-    /// returned `state.engine` to the net.tcp listener too, so its operations are counted.
-    pub fn with_metrics(
-        engine: ipam_engine::Engine,
-        open_sessions: Arc<AtomicI64>,
-        metrics: &Arc<Metrics>,
-    ) -> Self {
-        AppState {
-            engine: engine.with_observer(metrics.clone()),
-            open_sessions,
-        }
-    }
-}
-
 /// Limits of the API.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiOptions {
@@ -101,17 +86,15 @@ pub(crate) struct Api {
 }
 
 /// The API's routes, with default limits and metrics of the operations it runs itself.
-/// For metrics that count the net.tcp operations too, build the state with
-/// [`AppState::with_metrics`] and use [`router_with`].
+/// For metrics that count the net.tcp operations too, give the shared engine the metrics
+/// as its observer (`Engine::with_observer`) and use [`router_parts`].
 pub fn router(state: AppState) -> Router {
     let metrics = Metrics::new();
-    let state = AppState::with_metrics(state.engine, state.open_sessions, &metrics);
-    router_with(state, metrics, ApiOptions::default())
-}
-
-/// The API's routes with explicit metrics and limits.
-pub fn router_with(state: AppState, metrics: Arc<Metrics>, options: ApiOptions) -> Router {
-    router_parts(state, metrics, options).0
+    let state = AppState {
+        engine: state.engine.with_observer(metrics.clone()),
+        ..state
+    };
+    router_parts(state, metrics, ApiOptions::default()).0
 }
 
 /// The API's routes and its operation registry (for [`Registry::drain`] at shutdown).
