@@ -85,18 +85,6 @@ pub(crate) struct Api {
     pub metrics: Arc<Metrics>,
 }
 
-/// The API's routes, with default limits and metrics of the operations it runs itself.
-/// For metrics that count the net.tcp operations too, give the shared engine the metrics
-/// as its observer (`Engine::with_observer`) and use [`router_parts`].
-pub fn router(state: AppState) -> Router {
-    let metrics = Metrics::new();
-    let state = AppState {
-        engine: state.engine.with_observer(metrics.clone()),
-        ..state
-    };
-    router_parts(state, metrics, ApiOptions::default()).0
-}
-
 /// The API's routes and its operation registry (for [`Registry::drain`] at shutdown).
 pub fn router_parts(
     state: AppState,

@@ -747,39 +747,19 @@ each_store!(openapi_lists_every_route, |ts| {
 
 #[tokio::test]
 async fn drain_waits_for_running_operations() {
-    let ts = ipam_testkit::sqlite().await;
-    let (s1, s2, scope) = ts
-        .store
-        .write(|mut db| {
-            Box::pin(async move {
-                let a = db.insert_server(&ipam_testkit::server(1)).await?.record_id;
-                let b = db.insert_server(&ipam_testkit::server(2)).await?.record_id;
-                let sc = db.insert_scope(&ipam_testkit::scope(a, 1)).await?.record_id;
-                Ok::<_, ipam_store::StoreError>((a, b, sc))
-            })
-        })
-        .await
-        .unwrap();
-    let state = ipam_http::AppState {
-        engine: ipam_engine::Engine::new(ts.store.clone()),
-        open_sessions: Default::default(),
-    };
-    let (app, registry) = ipam_http::router_parts(
-        state,
-        ipam_http::Metrics::new(),
-        ipam_http::ApiOptions::default(),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let r = reqwest::Client::new()
-        .post(format!("http://{addr}/api/v1/dhcp-failovers"))
-        .json(&json!({"relationship_name": "r", "mode": "LoadBalance",
-                      "server1_record_id": s1, "server2_record_id": s2, "scope_ids": [scope]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    assert!(registry.drain(std::time::Duration::from_secs(10)).await);
-    assert_eq!(registry.running(), 0);
+    let api = Api::start(ipam_testkit::sqlite().await).await;
+    let s1 = api.server(1).await;
+    let s2 = api.server(2).await;
+    let scope = api.scope(s1, 1).await;
+    let (st, op) = api
+        .call(
+            "POST",
+            "/api/v1/dhcp-failovers",
+            Some(json!({"relationship_name": "r", "mode": "LoadBalance",
+                        "server1_record_id": s1, "server2_record_id": s2, "scope_ids": [scope]})),
+        )
+        .await;
+    assert_eq!(st, 202, "{op}");
+    assert!(api.registry.drain(std::time::Duration::from_secs(10)).await);
+    assert_eq!(api.registry.running(), 0);
 }

@@ -13,6 +13,8 @@ pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
     pub ts: TestStore,
+    /// The router's operation registry (for `drain`).
+    pub registry: ipam_http::Registry,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -32,13 +34,16 @@ pub struct Sse {
 
 impl Api {
     pub async fn start(ts: TestStore) -> Api {
+        // Wired as ipamd wires it: the engine reports to the metrics.
+        let metrics = ipam_http::Metrics::new();
         let state = ipam_http::AppState {
-            engine: Engine::new(ts.store.clone()),
+            engine: Engine::new(ts.store.clone()).with_observer(metrics.clone()),
             open_sessions: Arc::new(AtomicI64::new(0)),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = ipam_http::router(state);
+        let (app, registry) =
+            ipam_http::router_parts(state, metrics, ipam_http::ApiOptions::default());
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -46,6 +51,7 @@ impl Api {
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             ts,
+            registry,
             server,
         }
     }
