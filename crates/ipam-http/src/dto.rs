@@ -30,18 +30,9 @@ impl From<DhcpServerV4> for Server {
     }
 }
 
-/// Body of `POST /api/v1/dhcp-servers`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewServer {
-    /// DNS name.
-    pub name: String,
-    /// IPv4 address.
-    pub address: Ipv4Addr,
-    /// Free text.
-    #[serde(default)]
-    pub description: Option<String>,
-}
+/// Body of `POST /api/v1/dhcp-servers`: the model's own shape (`name`, `address`,
+/// optional `description`; unknown fields rejected).
+pub type NewServer = NewDhcpServer;
 
 /// A DHCPv4 scope.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -97,13 +97,8 @@ pub async fn list_servers(State(api): State<Api>) -> Result<Json<Vec<Server>>> {
 
 pub async fn create_server(
     State(api): State<Api>,
-    ApiJson(body): ApiJson<NewServer>,
+    ApiJson(new): ApiJson<NewServer>,
 ) -> Result<Response> {
-    let new = NewDhcpServer {
-        name: body.name,
-        address: body.address,
-        description: body.description,
-    };
     let server = api
         .state
         .engine
