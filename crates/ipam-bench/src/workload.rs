@@ -83,7 +83,7 @@ fn scope(server: RecordId, j: usize) -> NewDhcpScope {
         scope_name: format!("bench-net-{j}"),
         description: None,
         status: DhcpScopeStatus::Active,
-        lease_duration: TimeSpan::from_secs(8 * 86400),
+        lease_duration: NewDhcpScope::DEFAULT_LEASE,
         failover_config_sync_status: DhcpFailoverConfigSyncStatus::Unknown,
     }
 }

@@ -124,9 +124,7 @@ impl NewScope {
             scope_name: self.name,
             description: self.description,
             status: self.status,
-            lease_duration: self
-                .lease_duration
-                .unwrap_or(TimeSpan::from_secs(8 * 24 * 3600)),
+            lease_duration: self.lease_duration.unwrap_or(NewDhcpScope::DEFAULT_LEASE),
             failover_config_sync_status: self.failover_config_sync_status,
         }
     }

@@ -117,18 +117,21 @@ pub struct NewDhcpScope {
     #[serde(default)]
     pub status: DhcpScopeStatus,
     /// `LeaseDuration` (default eight days, the Windows DHCP default).
-    #[serde(default = "default_lease")]
+    #[serde(default = "NewDhcpScope::default_lease")]
     pub lease_duration: TimeSpan,
     /// `FailoverConfigSyncStatus` (default `Unknown`).
     #[serde(default)]
     pub failover_config_sync_status: DhcpFailoverConfigSyncStatus,
 }
 
-fn default_lease() -> TimeSpan {
-    TimeSpan::from_secs(8 * 24 * 3600)
-}
-
 impl NewDhcpScope {
+    /// The lease duration of a scope that names none: eight days, the Windows DHCP default.
+    pub const DEFAULT_LEASE: TimeSpan = TimeSpan(8 * 24 * 3600 * crate::timespan::TICKS_PER_SECOND);
+
+    fn default_lease() -> TimeSpan {
+        Self::DEFAULT_LEASE
+    }
+
     /// The new scope as it will read back once the store assigned `record_id`.
     pub fn into_scope(self, record_id: RecordId) -> DhcpScopeV4 {
         DhcpScopeV4 {

@@ -124,9 +124,7 @@ impl Inventory {
             scope_name: scope.scope_name.clone(),
             description: scope.description.clone(),
             status: scope.status,
-            lease_duration: scope
-                .lease_duration
-                .unwrap_or(TimeSpan::from_secs(8 * 24 * 3600)),
+            lease_duration: scope.lease_duration.unwrap_or(NewDhcpScope::DEFAULT_LEASE),
             failover_config_sync_status: DhcpFailoverConfigSyncStatus::Unknown,
         }
     }

@@ -129,7 +129,7 @@ pub fn scope(server: RecordId, net: u8) -> NewDhcpScope {
         scope_name: format!("net{net}"),
         description: None,
         status: DhcpScopeStatus::Active,
-        lease_duration: TimeSpan::from_secs(8 * 86400),
+        lease_duration: NewDhcpScope::DEFAULT_LEASE,
         failover_config_sync_status: DhcpFailoverConfigSyncStatus::Unknown,
     }
 }
