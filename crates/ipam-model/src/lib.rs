@@ -8,6 +8,7 @@ mod dhcp;
 mod enums;
 mod exception;
 mod exception_id;
+pub mod inventory;
 mod params;
 mod progress;
 mod timespan;

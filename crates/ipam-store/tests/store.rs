@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ipam_model::*;
-use ipam_store::inventory::{Inventory, InventoryError};
+use ipam_store::inventory::InventoryError;
 use ipam_store::{Entity, Store, StoreError, UniqueConstraint};
 use ipam_testkit::{counts, each_store, failover, scope, server};
 
@@ -378,7 +378,7 @@ const INVENTORY: &str = include_str!("../../../examples/inventory.json");
 
 each_store!(inventory_imports_atomically_and_idempotently, |ts| {
     let store = &ts.store;
-    let inv = Inventory::from_json(INVENTORY).unwrap();
+    let inv = ipam_store::inventory::parse(INVENTORY).unwrap();
     let seen = Arc::new(AtomicU64::new(0));
     let s2 = seen.clone();
     let report = store
@@ -403,17 +403,18 @@ each_store!(inventory_imports_atomically_and_idempotently, |ts| {
 
 each_store!(a_bad_inventory_changes_nothing_and_names_the_field, |ts| {
     let store = &ts.store;
-    let err =
-        Inventory::from_json("{\"servers\": [ {\"name\": \"a\", \"address\": \"10.0.0.300\"} ]}")
-            .unwrap_err();
+    let err = ipam_store::inventory::parse(
+        "{\"servers\": [ {\"name\": \"a\", \"address\": \"10.0.0.300\"} ]}",
+    )
+    .unwrap_err();
     assert!(
         matches!(err, InventoryError::Syntax(ref m) if m.contains("line 1")),
         "{err}"
     );
-    let err = Inventory::from_json("{\"servers\": [], \"extra\": 1}").unwrap_err();
+    let err = ipam_store::inventory::parse("{\"servers\": [], \"extra\": 1}").unwrap_err();
     assert!(err.to_string().contains("unknown field `extra`"), "{err}");
 
-    let mut inv = Inventory::from_json(INVENTORY).unwrap();
+    let mut inv = ipam_store::inventory::parse(INVENTORY).unwrap();
     inv.servers[1].scopes[0].end_address = "192.0.2.1".parse().unwrap();
     inv.servers[0].name = "n".repeat(300);
     let err = store.import(inv, None).await.unwrap_err();
@@ -426,7 +427,7 @@ each_store!(a_bad_inventory_changes_nothing_and_names_the_field, |ts| {
     assert_eq!(counts(store).await, [0, 0, 0, 0]);
 
     // A conflict found inside the transaction rolls back what came before it.
-    let mut inv = Inventory::from_json(INVENTORY).unwrap();
+    let mut inv = ipam_store::inventory::parse(INVENTORY).unwrap();
     store
         .write(|mut db| {
             Box::pin(async move {

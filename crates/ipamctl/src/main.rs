@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use ipam_model::inventory::{Inventory, InventoryScope};
 use ipam_model::{DhcpFailoverMode, DhcpScopeStatus, TimeSpan};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use client::{ApiError, Client};
@@ -474,55 +474,19 @@ fn describe_op(op: &Value) -> String {
     out
 }
 
-/// The inventory format (as `ipamd import` reads it).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Inventory {
-    servers: Vec<InventoryServer>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InventoryServer {
-    name: String,
-    address: Ipv4Addr,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    scopes: Vec<InventoryScope>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InventoryScope {
-    scope_id: Ipv4Addr,
-    subnet_mask: Ipv4Addr,
-    start_address: Ipv4Addr,
-    end_address: Ipv4Addr,
-    scope_name: String,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    status: DhcpScopeStatus,
-    #[serde(default)]
-    lease_duration: Option<TimeSpan>,
-}
-
 /// The body of `POST /api/v1/dhcp-servers`.
 fn server_body(name: &str, address: Ipv4Addr, description: &Option<String>) -> Value {
     json!({"name": name, "address": address, "description": description})
 }
 
-impl InventoryScope {
-    /// The body of `POST /api/v1/dhcp-scopes` registering this scope on `server`.
-    fn body(&self, server: i64) -> Value {
-        json!({
-            "server_record_id": server, "scope_id": self.scope_id, "subnet_mask": self.subnet_mask,
-            "start_address": self.start_address, "end_address": self.end_address,
-            "name": self.scope_name, "description": self.description, "status": self.status,
-            "lease_duration": self.lease_duration,
-        })
-    }
+/// The body of `POST /api/v1/dhcp-scopes` registering `scope` on `server`.
+fn scope_body(scope: &InventoryScope, server: i64) -> Value {
+    json!({
+        "server_record_id": server, "scope_id": scope.scope_id, "subnet_mask": scope.subnet_mask,
+        "start_address": scope.start_address, "end_address": scope.end_address,
+        "name": scope.scope_name, "description": scope.description, "status": scope.status,
+        "lease_duration": scope.lease_duration,
+    })
 }
 
 fn is_conflict(e: &anyhow::Error) -> bool {
@@ -535,7 +499,7 @@ async fn import(ctl: &Ctl, file: &std::path::Path) -> anyhow::Result<()> {
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let inv: Inventory = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a valid inventory", file.display()))?;
-    let total: u64 = inv.servers.iter().map(|s| 1 + s.scopes.len() as u64).sum();
+    let total = inv.items();
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{spinner} importing [{bar:40}] {pos}/{len} {wide_msg}")
@@ -590,7 +554,7 @@ async fn import(ctl: &Ctl, file: &std::path::Path) -> anyhow::Result<()> {
         };
         bar.inc(1);
         for (j, sc) in s.scopes.iter().enumerate() {
-            let body = sc.body(server_id);
+            let body = scope_body(sc, server_id);
             match ctl
                 .client
                 .call("POST", "/api/v1/dhcp-scopes", Some(&body))
@@ -675,7 +639,7 @@ async fn run(cli: Cli) -> anyhow::Result<bool> {
                     },
                     lease_duration: lease,
                 };
-                let body = scope.body(server_id);
+                let body = scope_body(&scope, server_id);
                 let v = c.call("POST", "/api/v1/dhcp-scopes", Some(&body)).await?;
                 ctl.print(&v, |v| record(v, SCOPE_COLS));
             }

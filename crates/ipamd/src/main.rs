@@ -149,10 +149,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn import(file: &std::path::Path, url: &str) -> anyhow::Result<()> {
-    use ipam_store::inventory::Inventory;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let inv = Inventory::from_json(&text).with_context(|| format!("{}", file.display()))?;
+    let inv = ipam_store::inventory::parse(&text).with_context(|| format!("{}", file.display()))?;
     let store = Store::open(url).await?;
     let bar = indicatif::ProgressBar::new(inv.items());
     bar.set_style(
