@@ -4,10 +4,10 @@
 //! NetTcpBinding client with SecurityMode.None: preamble without upgrades,
 //! Sized Envelopes both ways, End.
 
-use crate::buffer::InputBuffer;
 use crate::error::{EncodeError, FramingError};
 use crate::limits::Limits;
-use crate::records::{self, KnownEncoding, Mode, Record, RecordType, decode_record};
+use crate::records::{self, KnownEncoding, Mode, Record, RecordType};
+use crate::wire::Wire;
 
 /// Something the server sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,24 +33,16 @@ enum State {
 /// from the server is reported as [`FramingError::FaultReceived`].
 #[derive(Debug)]
 pub struct ClientConnection {
-    limits: Limits,
-    input: InputBuffer,
+    wire: Wire,
     state: State,
-    send_allowed: bool,
-    end_sent: bool,
-    pending_error: Option<FramingError>,
 }
 
 impl ClientConnection {
     /// A connection that has not sent its preamble yet.
     pub fn new(limits: Limits) -> Self {
         Self {
-            limits: limits.normalized(),
-            input: InputBuffer::default(),
+            wire: Wire::new(limits),
             state: State::Idle,
-            send_allowed: false,
-            end_sent: false,
-            pending_error: None,
         }
     }
 
@@ -64,52 +56,35 @@ impl ClientConnection {
         let mut out = records::encode_preamble(via, Mode::Duplex, encoding)?;
         out.extend_from_slice(&records::encode_preamble_end());
         self.state = State::AwaitingAck;
-        self.send_allowed = true;
-        self.end_sent = false;
+        self.wire.open();
         Ok(out)
     }
 
     /// Frames a request as a Sized Envelope Record (§3.2.4.3.2).
     pub fn send_envelope(&mut self, payload: &[u8]) -> Result<Vec<u8>, EncodeError> {
-        if !self.send_allowed {
-            return Err(EncodeError::NotAllowed("session not open for sending"));
-        }
-        records::encode_sized_envelope(payload)
+        self.wire.send_envelope(payload)
     }
 
     /// Returns the End Record to send (§3.2.4.5).
     pub fn end(&mut self) -> Result<Vec<u8>, EncodeError> {
-        if !self.send_allowed {
-            return Err(EncodeError::NotAllowed("session not open for sending"));
-        }
-        self.send_allowed = false;
-        self.end_sent = true;
+        let end = self.wire.end()?;
         if self.state == State::EndReceived {
             self.state = State::Idle;
         }
-        Ok(records::encode_end())
+        Ok(end)
     }
 
     /// Appends bytes received from the server.
     pub fn receive(&mut self, bytes: &[u8]) {
-        if self.state == State::Finished || self.pending_error.is_some() {
-            return;
+        if self.state != State::Finished {
+            self.wire.receive(bytes);
         }
-        let buffered = self.input.len() + bytes.len();
-        if buffered > self.limits.max_buffered_bytes {
-            self.pending_error = Some(FramingError::BufferLimitExceeded {
-                buffered,
-                max: self.limits.max_buffered_bytes,
-            });
-            return;
-        }
-        self.input.push(bytes);
     }
 
     /// Next event, `None` if more input is needed, or an error after which
     /// the connection is finished.
     pub fn poll_event(&mut self) -> Option<Result<ClientEvent, FramingError>> {
-        if let Some(err) = self.pending_error.take() {
+        if let Some(err) = self.wire.take_pending_error() {
             self.finish();
             return Some(Err(err));
         }
@@ -129,8 +104,7 @@ impl ClientConnection {
 
     fn finish(&mut self) {
         self.state = State::Finished;
-        self.send_allowed = false;
-        self.input.clear();
+        self.wire.close();
     }
 
     fn step(&mut self) -> Result<Option<ClientEvent>, FramingError> {
@@ -143,30 +117,17 @@ impl ClientConnection {
             State::Idle | State::EndReceived => (&[], "nothing"),
             State::Finished => return Ok(None),
         };
-        let buf = self.input.data();
-        let Some(&first) = buf.first() else {
+        let Some(record) = self.wire.next_record(expected, what)? else {
             return Ok(None);
         };
-        let ty = RecordType::from_byte(first).ok_or(FramingError::UnknownRecordType(first))?;
-        if ty != RecordType::Fault && !expected.contains(&ty) {
-            return Err(FramingError::UnexpectedRecord {
-                record: ty,
-                expected: what,
-            });
-        }
-        let Some((record, len)) = decode_record(buf, &self.limits)? else {
-            return Ok(None);
-        };
-        self.input.consume(len);
         Ok(Some(match record {
-            Record::Fault(uri) => return Err(FramingError::FaultReceived { uri }),
             Record::PreambleAck => {
                 self.state = State::Open;
                 ClientEvent::PreambleAck
             }
             Record::SizedEnvelope(payload) => ClientEvent::Envelope(payload),
             Record::End => {
-                self.state = if self.end_sent {
+                self.state = if self.wire.end_sent() {
                     State::Idle
                 } else {
                     State::EndReceived

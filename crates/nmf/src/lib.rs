@@ -70,6 +70,7 @@ pub mod limits;
 pub mod records;
 pub mod server;
 pub mod varint;
+mod wire;
 
 pub use client::{ClientConnection, ClientEvent};
 pub use error::{EncodeError, FramingError};

@@ -19,11 +19,11 @@
 //! preamble (§3.1.1.2 `ProtocolStream-a = 1*(...)`, MS-NMFTB §3.3.6.1), which
 //! is how WCF reuses pooled connections.
 
-use crate::buffer::InputBuffer;
 use crate::error::{EncodeError, FramingError};
 use crate::fault::FramingFault;
 use crate::limits::Limits;
-use crate::records::{self, KnownEncoding, Mode, Record, RecordType, Version, decode_record};
+use crate::records::{self, KnownEncoding, Mode, Record, RecordType, Version};
+use crate::wire::Wire;
 
 /// The session properties announced by a completed preamble (§2.2.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,13 +101,9 @@ enum Step {
 /// [`fault`](Self::fault), the connection is finished.
 #[derive(Debug)]
 pub struct ServerConnection {
-    limits: Limits,
-    input: InputBuffer,
+    wire: Wire,
     state: State,
     session: Option<Preamble>,
-    send_allowed: bool,
-    end_sent: bool,
-    pending_error: Option<FramingError>,
 }
 
 impl ServerConnection {
@@ -115,19 +111,15 @@ impl ServerConnection {
     /// (see [`Limits::normalized`]).
     pub fn new(limits: Limits) -> Self {
         Self {
-            limits: limits.normalized(),
-            input: InputBuffer::default(),
+            wire: Wire::new(limits),
             state: State::Version,
             session: None,
-            send_allowed: false,
-            end_sent: false,
-            pending_error: None,
         }
     }
 
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.wire.limits
     }
 
     /// Appends received bytes. They are parsed by [`poll_event`](Self::poll_event).
@@ -135,25 +127,16 @@ impl ServerConnection {
     /// are dropped and the next `poll_event` reports
     /// [`FramingError::BufferLimitExceeded`]. Ignored once finished.
     pub fn receive(&mut self, bytes: &[u8]) {
-        if matches!(self.state, State::Finished) || self.pending_error.is_some() {
-            return;
+        if !self.is_finished() {
+            self.wire.receive(bytes);
         }
-        let buffered = self.input.len() + bytes.len();
-        if buffered > self.limits.max_buffered_bytes {
-            self.pending_error = Some(FramingError::BufferLimitExceeded {
-                buffered,
-                max: self.limits.max_buffered_bytes,
-            });
-            return;
-        }
-        self.input.push(bytes);
     }
 
     /// Next event, `None` if more input (or a decision) is needed, or an
     /// error after which the connection is finished. Send
     /// `encode_fault(f)` for `err.fault() == Some(f)`, then close.
     pub fn poll_event(&mut self) -> Option<Result<Event, FramingError>> {
-        if let Some(err) = self.pending_error.take() {
+        if let Some(err) = self.wire.take_pending_error() {
             self.finish();
             return Some(Err(err));
         }
@@ -182,8 +165,7 @@ impl ServerConnection {
         };
         self.session = Some(preamble);
         self.state = State::Envelopes;
-        self.send_allowed = true;
-        self.end_sent = false;
+        self.wire.open();
         Ok(records::encode_preamble_ack())
     }
 
@@ -212,7 +194,7 @@ impl ServerConnection {
         self.state = State::UpgradeOrPreambleEnd(preamble);
         Ok(UpgradeAccepted {
             response: records::encode_upgrade_response(),
-            upgraded_bytes: self.input.take_all(),
+            upgraded_bytes: self.wire.input.take_all(),
         })
     }
 
@@ -220,24 +202,17 @@ impl ServerConnection {
     /// after [`accept_preamble`](Self::accept_preamble) and before
     /// [`end`](Self::end).
     pub fn send_envelope(&mut self, payload: &[u8]) -> Result<Vec<u8>, EncodeError> {
-        if !self.send_allowed {
-            return Err(EncodeError::NotAllowed("session not open for sending"));
-        }
-        records::encode_sized_envelope(payload)
+        self.wire.send_envelope(payload)
     }
 
     /// Returns the End Record to send (§3.3.4.5). Once the client's End has
     /// also been received, the connection waits for a new preamble.
     pub fn end(&mut self) -> Result<Vec<u8>, EncodeError> {
-        if !self.send_allowed {
-            return Err(EncodeError::NotAllowed("session not open for sending"));
-        }
-        self.send_allowed = false;
-        self.end_sent = true;
+        let end = self.wire.end()?;
         if matches!(self.state, State::EndReceived) {
             self.reset_session();
         }
-        Ok(records::encode_end())
+        Ok(end)
     }
 
     /// Returns a Fault Record for `fault` and finishes the connection. Use it
@@ -260,12 +235,12 @@ impl ServerConnection {
     /// True between sessions: no preamble byte of the next session received.
     /// A caller may close an idle connection here without losing data.
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Version) && self.input.len() == 0
+        matches!(self.state, State::Version) && self.wire.input.len() == 0
     }
 
     /// Number of received bytes not yet consumed.
     pub fn buffered_len(&self) -> usize {
-        self.input.len()
+        self.wire.input.len()
     }
 
     fn take_state(&mut self) -> State {
@@ -274,15 +249,13 @@ impl ServerConnection {
 
     fn finish(&mut self) {
         self.state = State::Finished;
-        self.send_allowed = false;
-        self.input.clear();
+        self.wire.close();
     }
 
     fn reset_session(&mut self) {
         self.state = State::Version;
         self.session = None;
-        self.send_allowed = false;
-        self.end_sent = false;
+        self.wire.reset();
     }
 
     fn step(&mut self) -> Result<Step, FramingError> {
@@ -309,28 +282,15 @@ impl ServerConnection {
             | State::EndReceived
             | State::Finished => return Ok(Step::Idle),
         };
-        let buf = self.input.data();
-        let Some(&first) = buf.first() else {
-            return Ok(Step::Idle);
-        };
-        let ty = RecordType::from_byte(first).ok_or(FramingError::UnknownRecordType(first))?;
-        if ty != RecordType::Fault && !expected.contains(&ty) {
-            return Err(FramingError::UnexpectedRecord {
-                record: ty,
-                expected: what,
-            });
+        match self.wire.next_record(expected, what)? {
+            Some(record) => self.apply(record),
+            None => Ok(Step::Idle),
         }
-        let Some((record, len)) = decode_record(buf, &self.limits)? else {
-            return Ok(Step::Idle);
-        };
-        self.input.consume(len);
-        self.apply(record)
     }
 
     fn apply(&mut self, record: Record) -> Result<Step, FramingError> {
         let state = self.take_state();
         let (next, step) = match (state, record) {
-            (_, Record::Fault(uri)) => return Err(FramingError::FaultReceived { uri }),
             (State::Version, Record::Version(version)) => {
                 // MC-NMF §3.1.4.3; like WCF (§6 note <3>) the minor version
                 // is not checked when the major version is 1.
@@ -383,7 +343,7 @@ impl ServerConnection {
                 (State::Envelopes, Step::Event(Event::Envelope(payload)))
             }
             (State::Envelopes, Record::End) => {
-                if self.end_sent {
+                if self.wire.end_sent() {
                     self.reset_session();
                     (State::Version, Step::Event(Event::End))
                 } else {
