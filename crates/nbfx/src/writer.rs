@@ -56,7 +56,7 @@ pub(crate) fn encode_events(
         match &events[i] {
             XmlEvent::StartElement { prefix, local_name } => {
                 check_name(local_name, "element name")?;
-                write_element(out, names, prefix, local_name)?;
+                write_named(out, names, &ELEMENT_RECORDS, prefix, local_name)?;
                 depth += 1;
                 in_start_tag = true;
             }
@@ -69,7 +69,7 @@ pub(crate) fn encode_events(
                     return Err(invalid("attribute outside a start tag"));
                 }
                 check_name(local_name, "attribute name")?;
-                write_attribute(out, names, prefix, local_name)?;
+                write_named(out, names, &ATTRIBUTE_RECORDS, prefix, local_name)?;
                 write_text(out, names, value, false)?;
             }
             XmlEvent::NamespaceDecl { prefix, uri } => {
@@ -113,80 +113,72 @@ pub(crate) fn encode_events(
     Ok(())
 }
 
-/// Element records (MC-NBFX §2.2.1): picks Short/Prefix/plain and the
-/// Dictionary form when the name has an id.
-fn write_element(
-    out: &mut Vec<u8>,
-    names: &mut dyn NameTable,
-    prefix: &str,
-    name: &str,
-) -> Result<(), Error> {
-    let id = names.name_id(name);
-    match (prefix, letter(prefix), id) {
-        ("", _, Some(id)) => {
-            out.push(rt::SHORT_DICTIONARY_ELEMENT);
-            write_mb31(out, id);
-        }
-        ("", _, None) => {
-            out.push(rt::SHORT_ELEMENT);
-            write_string(out, name)?;
-        }
-        (_, Some(l), Some(id)) => {
-            out.push(rt::PREFIX_DICTIONARY_ELEMENT_A + l);
-            write_mb31(out, id);
-        }
-        (_, Some(l), None) => {
-            out.push(rt::PREFIX_ELEMENT_A + l);
-            write_string(out, name)?;
-        }
-        (p, None, id) => {
-            check_name(p, "element prefix")?;
-            out.push(if id.is_some() {
-                rt::DICTIONARY_ELEMENT
-            } else {
-                rt::ELEMENT
-            });
-            write_string(out, p)?;
-            match id {
-                Some(id) => write_mb31(out, id),
-                None => write_string(out, name)?,
-            }
-        }
-    }
-    Ok(())
+/// The record types of one name-bearing record family: elements
+/// (MC-NBFX §2.2.1) or attributes (§2.2.2.1-4, §2.2.2.9-10).
+struct NameRecords {
+    short: u8,
+    short_dictionary: u8,
+    prefix_a: u8,
+    prefix_dictionary_a: u8,
+    plain: u8,
+    dictionary: u8,
+    /// What a bad prefix is called in the error.
+    prefix_what: &'static str,
 }
 
-/// Attribute records (MC-NBFX §2.2.2.1-4, §2.2.2.9-10), without the value.
-fn write_attribute(
+const ELEMENT_RECORDS: NameRecords = NameRecords {
+    short: rt::SHORT_ELEMENT,
+    short_dictionary: rt::SHORT_DICTIONARY_ELEMENT,
+    prefix_a: rt::PREFIX_ELEMENT_A,
+    prefix_dictionary_a: rt::PREFIX_DICTIONARY_ELEMENT_A,
+    plain: rt::ELEMENT,
+    dictionary: rt::DICTIONARY_ELEMENT,
+    prefix_what: "element prefix",
+};
+
+const ATTRIBUTE_RECORDS: NameRecords = NameRecords {
+    short: rt::SHORT_ATTRIBUTE,
+    short_dictionary: rt::SHORT_DICTIONARY_ATTRIBUTE,
+    prefix_a: rt::PREFIX_ATTRIBUTE_A,
+    prefix_dictionary_a: rt::PREFIX_DICTIONARY_ATTRIBUTE_A,
+    plain: rt::ATTRIBUTE,
+    dictionary: rt::DICTIONARY_ATTRIBUTE,
+    prefix_what: "attribute prefix",
+};
+
+/// An element or attribute record: picks Short/Prefix/plain and the
+/// Dictionary form when the name has an id.
+fn write_named(
     out: &mut Vec<u8>,
     names: &mut dyn NameTable,
+    records: &NameRecords,
     prefix: &str,
     name: &str,
 ) -> Result<(), Error> {
     let id = names.name_id(name);
     match (prefix, letter(prefix), id) {
         ("", _, Some(id)) => {
-            out.push(rt::SHORT_DICTIONARY_ATTRIBUTE);
+            out.push(records.short_dictionary);
             write_mb31(out, id);
         }
         ("", _, None) => {
-            out.push(rt::SHORT_ATTRIBUTE);
+            out.push(records.short);
             write_string(out, name)?;
         }
         (_, Some(l), Some(id)) => {
-            out.push(rt::PREFIX_DICTIONARY_ATTRIBUTE_A + l);
+            out.push(records.prefix_dictionary_a + l);
             write_mb31(out, id);
         }
         (_, Some(l), None) => {
-            out.push(rt::PREFIX_ATTRIBUTE_A + l);
+            out.push(records.prefix_a + l);
             write_string(out, name)?;
         }
         (p, None, id) => {
-            check_name(p, "attribute prefix")?;
+            check_name(p, records.prefix_what)?;
             out.push(if id.is_some() {
-                rt::DICTIONARY_ATTRIBUTE
+                records.dictionary
             } else {
-                rt::ATTRIBUTE
+                records.plain
             });
             write_string(out, p)?;
             match id {
