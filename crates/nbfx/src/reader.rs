@@ -1,6 +1,8 @@
 //! The MC-NBFX record decoder (MC-NBFX §2), producing [`XmlEvent`]s.
 
-use crate::records::{self as rt, Cursor, text as tt};
+use crate::records::{
+    self as rt, ATTRIBUTE_RECORDS, Cursor, ELEMENT_RECORDS, NameRecords, text as tt,
+};
 use crate::text::{DateTime, Decimal};
 use crate::{Dictionary, Error, Limits, TextValue, XmlEvent};
 
@@ -215,23 +217,35 @@ impl Decoder<'_> {
         char::from(b'a' + (record - base)).to_string()
     }
 
+    /// Prefix and local name of an element or attribute record of the
+    /// `records` family (MC-NBFX §2.2.1, §2.2.2.1-4, §2.2.2.9-10).
+    fn qualified_name(
+        &mut self,
+        records: &NameRecords,
+        record: u8,
+    ) -> Result<(String, String), Error> {
+        Ok(if record == records.short {
+            (String::new(), self.name(false)?)
+        } else if record == records.plain {
+            (self.name(false)?, self.name(false)?)
+        } else if record == records.short_dictionary {
+            (String::new(), self.name(true)?)
+        } else if record == records.dictionary {
+            (self.name(false)?, self.name(true)?)
+        } else if (records.prefix_dictionary_a..records.prefix_a).contains(&record) {
+            (
+                Self::letter(records.prefix_dictionary_a, record),
+                self.name(true)?,
+            )
+        } else {
+            (Self::letter(records.prefix_a, record), self.name(false)?)
+        })
+    }
+
     /// An element record (MC-NBFX §2.2.1) and the attribute records that
     /// follow it (§2.2.2). The record type byte has been consumed.
     fn element(&mut self, record: u8) -> Result<(XmlEvent, Vec<XmlEvent>), Error> {
-        let (prefix, local_name) = match record {
-            rt::SHORT_ELEMENT => (String::new(), self.name(false)?),
-            rt::ELEMENT => (self.name(false)?, self.name(false)?),
-            rt::SHORT_DICTIONARY_ELEMENT => (String::new(), self.name(true)?),
-            rt::DICTIONARY_ELEMENT => (self.name(false)?, self.name(true)?),
-            rt::PREFIX_DICTIONARY_ELEMENT_A..=rt::PREFIX_DICTIONARY_ELEMENT_Z => (
-                Self::letter(rt::PREFIX_DICTIONARY_ELEMENT_A, record),
-                self.name(true)?,
-            ),
-            _ => (
-                Self::letter(rt::PREFIX_ELEMENT_A, record),
-                self.name(false)?,
-            ),
-        };
+        let (prefix, local_name) = self.qualified_name(&ELEMENT_RECORDS, record)?;
         self.charge(prefix.len() + local_name.len() + EVENT_OVERHEAD)?;
         let start = XmlEvent::StartElement { prefix, local_name };
         let mut attrs = Vec::new();
@@ -263,20 +277,7 @@ impl Decoder<'_> {
                 uri: self.dict_string()?,
             },
             _ => {
-                let (prefix, local_name) = match record {
-                    rt::SHORT_ATTRIBUTE => (String::new(), self.name(false)?),
-                    rt::ATTRIBUTE => (self.name(false)?, self.name(false)?),
-                    rt::SHORT_DICTIONARY_ATTRIBUTE => (String::new(), self.name(true)?),
-                    rt::DICTIONARY_ATTRIBUTE => (self.name(false)?, self.name(true)?),
-                    rt::PREFIX_DICTIONARY_ATTRIBUTE_A..=rt::PREFIX_DICTIONARY_ATTRIBUTE_Z => (
-                        Self::letter(rt::PREFIX_DICTIONARY_ATTRIBUTE_A, record),
-                        self.name(true)?,
-                    ),
-                    _ => (
-                        Self::letter(rt::PREFIX_ATTRIBUTE_A, record),
-                        self.name(false)?,
-                    ),
-                };
+                let (prefix, local_name) = self.qualified_name(&ATTRIBUTE_RECORDS, record)?;
                 let offset = self.cur.offset();
                 let vt = self.cur.u8()?;
                 if !(tt::ZERO..=tt::LAST).contains(&vt) || vt & 1 == 1 {

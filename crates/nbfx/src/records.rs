@@ -50,6 +50,39 @@ pub const PREFIX_ELEMENT_A: u8 = 0x5E;
 /// PrefixElementZ.
 pub const PREFIX_ELEMENT_Z: u8 = 0x77;
 
+/// The record types of one name-bearing record family: elements
+/// (MC-NBFX §2.2.1) or attributes (§2.2.2.1-4, §2.2.2.9-10).
+pub(crate) struct NameRecords {
+    pub(crate) short: u8,
+    pub(crate) short_dictionary: u8,
+    pub(crate) prefix_a: u8,
+    pub(crate) prefix_dictionary_a: u8,
+    pub(crate) plain: u8,
+    pub(crate) dictionary: u8,
+    /// What a bad prefix is called in the error.
+    pub(crate) prefix_what: &'static str,
+}
+
+pub(crate) const ELEMENT_RECORDS: NameRecords = NameRecords {
+    short: SHORT_ELEMENT,
+    short_dictionary: SHORT_DICTIONARY_ELEMENT,
+    prefix_a: PREFIX_ELEMENT_A,
+    prefix_dictionary_a: PREFIX_DICTIONARY_ELEMENT_A,
+    plain: ELEMENT,
+    dictionary: DICTIONARY_ELEMENT,
+    prefix_what: "element prefix",
+};
+
+pub(crate) const ATTRIBUTE_RECORDS: NameRecords = NameRecords {
+    short: SHORT_ATTRIBUTE,
+    short_dictionary: SHORT_DICTIONARY_ATTRIBUTE,
+    prefix_a: PREFIX_ATTRIBUTE_A,
+    prefix_dictionary_a: PREFIX_DICTIONARY_ATTRIBUTE_A,
+    plain: ATTRIBUTE,
+    dictionary: DICTIONARY_ATTRIBUTE,
+    prefix_what: "attribute prefix",
+};
+
 /// Text record types (MC-NBFX §2.2.3). Each `*_TEXT` value is even; the
 /// `*TextWithEndElement` form (§2.2.3.31) is the value plus one.
 pub mod text {

@@ -1,6 +1,9 @@
 //! The MC-NBFX record encoder: [`XmlEvent`]s to records (MC-NBFX §2).
 
-use crate::records::{self as rt, text as tt, write_mb31, write_string};
+use crate::records::{
+    self as rt, ATTRIBUTE_RECORDS, ELEMENT_RECORDS, NameRecords, text as tt, write_mb31,
+    write_string,
+};
 use crate::{Error, TextValue, XmlEvent, dictionary::static_id};
 
 /// Decides which strings are written as DictionaryStrings.
@@ -112,39 +115,6 @@ pub(crate) fn encode_events(
     }
     Ok(())
 }
-
-/// The record types of one name-bearing record family: elements
-/// (MC-NBFX §2.2.1) or attributes (§2.2.2.1-4, §2.2.2.9-10).
-struct NameRecords {
-    short: u8,
-    short_dictionary: u8,
-    prefix_a: u8,
-    prefix_dictionary_a: u8,
-    plain: u8,
-    dictionary: u8,
-    /// What a bad prefix is called in the error.
-    prefix_what: &'static str,
-}
-
-const ELEMENT_RECORDS: NameRecords = NameRecords {
-    short: rt::SHORT_ELEMENT,
-    short_dictionary: rt::SHORT_DICTIONARY_ELEMENT,
-    prefix_a: rt::PREFIX_ELEMENT_A,
-    prefix_dictionary_a: rt::PREFIX_DICTIONARY_ELEMENT_A,
-    plain: rt::ELEMENT,
-    dictionary: rt::DICTIONARY_ELEMENT,
-    prefix_what: "element prefix",
-};
-
-const ATTRIBUTE_RECORDS: NameRecords = NameRecords {
-    short: rt::SHORT_ATTRIBUTE,
-    short_dictionary: rt::SHORT_DICTIONARY_ATTRIBUTE,
-    prefix_a: rt::PREFIX_ATTRIBUTE_A,
-    prefix_dictionary_a: rt::PREFIX_DICTIONARY_ATTRIBUTE_A,
-    plain: rt::ATTRIBUTE,
-    dictionary: rt::DICTIONARY_ATTRIBUTE,
-    prefix_what: "attribute prefix",
-};
 
 /// An element or attribute record: picks Short/Prefix/plain and the
 /// Dictionary form when the name has an id.
