@@ -275,10 +275,20 @@ fn sized_payload(
     Ok(Some((&buf[start..end], end)))
 }
 
-fn utf8(ty: RecordType, bytes: &[u8]) -> Result<String, FramingError> {
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|_| FramingError::InvalidUtf8 { record: ty })
+/// Reads a variable-sized record carrying UTF-8 text (Via, content type,
+/// upgrade protocol, fault URI) and wraps the text with `record`.
+fn sized_string(
+    buf: &[u8],
+    ty: RecordType,
+    max: usize,
+    too_large: impl FnOnce(u32) -> FramingError,
+    record: fn(String) -> Record,
+) -> Decoded<Record> {
+    let Some((p, n)) = sized_payload(buf, ty, max, too_large)? else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(p).map_err(|_| FramingError::InvalidUtf8 { record: ty })?;
+    Ok(Some((record(text.to_owned()), n)))
 }
 
 /// Scans an Unsized Envelope Record (§2.2.4.3) without copying: returns the
@@ -365,43 +375,23 @@ pub fn decode_record(buf: &[u8], limits: &Limits) -> Decoded<Record> {
         }
         RecordType::Via => {
             let max = limits.max_via_len;
-            let Some((p, n)) =
-                sized_payload(buf, ty, max, |size| FramingError::ViaTooLong { size, max })?
-            else {
-                return Ok(None);
-            };
-            (Record::Via(utf8(ty, p)?), n)
+            let too_large = |size| FramingError::ViaTooLong { size, max };
+            return sized_string(buf, ty, max, too_large, Record::Via);
         }
         RecordType::ExtensibleEncoding => {
             let max = limits.max_content_type_len;
-            let Some((p, n)) = sized_payload(buf, ty, max, |size| {
-                FramingError::ContentTypeTooLong { size, max }
-            })?
-            else {
-                return Ok(None);
-            };
-            (Record::ExtensibleEncoding(utf8(ty, p)?), n)
+            let too_large = |size| FramingError::ContentTypeTooLong { size, max };
+            return sized_string(buf, ty, max, too_large, Record::ExtensibleEncoding);
         }
         RecordType::UpgradeRequest => {
             let max = limits.max_upgrade_protocol_len;
-            let Some((p, n)) = sized_payload(buf, ty, max, |size| {
-                FramingError::UpgradeProtocolTooLong { size, max }
-            })?
-            else {
-                return Ok(None);
-            };
-            (Record::UpgradeRequest(utf8(ty, p)?), n)
+            let too_large = |size| FramingError::UpgradeProtocolTooLong { size, max };
+            return sized_string(buf, ty, max, too_large, Record::UpgradeRequest);
         }
         RecordType::Fault => {
             let max = limits.max_fault_len;
-            let Some((p, n)) = sized_payload(buf, ty, max, |size| FramingError::FaultTooLong {
-                size,
-                max,
-            })?
-            else {
-                return Ok(None);
-            };
-            (Record::Fault(utf8(ty, p)?), n)
+            let too_large = |size| FramingError::FaultTooLong { size, max };
+            return sized_string(buf, ty, max, too_large, Record::Fault);
         }
         RecordType::SizedEnvelope => {
             let max = limits.max_envelope_size;
