@@ -52,9 +52,6 @@ pub enum FramingError {
     /// The upgrade protocol name is longer than the quota (§3.1.4.7).
     #[error("upgrade protocol name of {size} octets exceeds the limit of {max}")]
     UpgradeProtocolTooLong { size: u32, max: usize },
-    /// The receiver refused the requested upgrade (§3.1.4.7).
-    #[error("upgrade to {content_type:?} refused")]
-    UpgradeRefused { content_type: String },
     /// An envelope exceeds the maximum envelope size (§3.1.4.11).
     #[error("envelope of at least {size} octets exceeds the limit of {max}")]
     EnvelopeTooLarge { size: u64, max: usize },
@@ -92,9 +89,7 @@ impl FramingError {
             }
             E::ContentTypeTooLong { .. } => FramingFault::ContentTypeTooLong,
             E::ViaTooLong { .. } => FramingFault::ViaTooLong,
-            E::UpgradeProtocolTooLong { .. } | E::UpgradeRefused { .. } => {
-                FramingFault::UpgradeInvalid
-            }
+            E::UpgradeProtocolTooLong { .. } => FramingFault::UpgradeInvalid,
             E::EnvelopeTooLarge { .. } => FramingFault::MaxMessageSizeExceeded,
             E::BufferLimitExceeded { .. } => FramingFault::ServerTooBusy,
             E::FaultTooLong { .. } | E::FaultReceived { .. } => return None,
