@@ -203,7 +203,8 @@ impl NameTable for SessionNames<'_> {
         if s.is_empty() || self.bytes + s.len() > self.budget || count >= self.max_strings {
             return None;
         }
-        let id = (count as u32) * 2 + 1;
+        // The ids after the dictionary's own: one odd slot per new string.
+        let id = self.dict.next_id() + 2 * self.new.len() as u32;
         self.bytes += s.len();
         self.new.push(s.to_owned());
         self.new_ids.insert(s.to_owned(), id);
