@@ -66,8 +66,6 @@ struct Active {
 /// Why a connection ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Close {
-    /// The client sent its End Record; ours went back ([MC-NMF] §3.3.4.5).
-    End,
     /// The peer closed the socket.
     PeerClosed,
     /// Reading failed.
@@ -80,8 +78,11 @@ enum Close {
     MalformedEnvelope,
     /// The engine asked to end the session after a fault (§3.19.4.3).
     SessionFault,
-    /// The InactivityTimer's grace count went below zero (§3.1.5).
+    /// The InactivityTimer's grace count went below zero (§3.1.5) during a session.
     Inactive,
+    /// A pooled connection stayed idle between sessions for as long as the
+    /// InactivityTimer allows a session to be silent.
+    Idle,
     /// The listener is shutting down.
     Shutdown,
     /// The writer task is gone (write failure or timeout).
@@ -117,7 +118,7 @@ async fn serve_connection(stream: TcpStream, ctx: Context) {
     };
     let reason = conn.run(&mut rd, &mut writer).await;
     match reason {
-        Close::End | Close::PeerClosed | Close::Shutdown => {
+        Close::PeerClosed | Close::Shutdown | Close::Idle => {
             tracing::debug!(reason = ?reason, "connection closed")
         }
         _ => tracing::warn!(reason = ?reason, "connection closed"),
@@ -204,6 +205,9 @@ impl Connection {
                     } else {
                         grace -= 1;
                         if grace < 0 {
+                            if self.active.is_none() && self.nmf.is_idle() {
+                                return Close::Idle;
+                            }
                             tracing::info!("no message within the keepalive grace period; aborting the session");
                             return Close::Inactive;
                         }
@@ -239,9 +243,12 @@ impl Connection {
                     self.envelope(payload).await
                 }
                 Ok(Event::End) => {
+                    // Both End Records exchanged: the connection goes back to waiting for
+                    // a preamble ([MC-NMF] §3.1.1.2 ProtocolStream), which is how WCF
+                    // reuses pooled connections; the client closes it when it is done.
                     tracing::debug!("End record received");
                     self.end_session();
-                    Flow::Close(Close::End)
+                    Flow::Continue
                 }
                 Err(e) => {
                     let fault = e.fault();

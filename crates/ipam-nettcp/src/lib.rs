@@ -24,6 +24,11 @@
 //!   default; grace count [`NetTcpOptions::keepalive_grace_count`], 3) aborts idle sessions;
 //!   it runs from the moment the connection is accepted, so a socket that never completes
 //!   its preamble is dropped the same way.
+//! * After both End Records, the connection waits for the next preamble ([MC-NMF]
+//!   §3.1.1.2: a protocol stream is one or more sessions): WCF clients pool their
+//!   connections and start the next session on the same socket. Each session gets a fresh
+//!   engine session and fresh MC-NBFSE dictionaries in both directions. A pooled
+//!   connection left idle is closed by the same InactivityTimer.
 //!
 //! Each connection runs in its own task, with the limits of [`NetTcpOptions`]: a
 //! misbehaving client only ever loses its own connection.

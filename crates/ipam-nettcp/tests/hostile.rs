@@ -288,8 +288,18 @@ async fn inactivity_timer() {
         ))
         .await;
     assert_ends_with_overall_status(&callbacks);
-    c.close().await;
+
+    // A pooled connection idle between sessions is closed the same way.
+    c.end().await;
     assert!(server.open_sessions_become(0).await);
+    let idle = tokio::time::Instant::now();
+    assert!(
+        c.event().await.is_none(),
+        "the idle pooled connection is closed"
+    );
+    let waited = idle.elapsed();
+    assert!(waited >= tick * 3, "closed too early: {waited:?}");
+    assert!(waited < tick * 20, "closed too late: {waited:?}");
     server.shutdown().await;
 }
 

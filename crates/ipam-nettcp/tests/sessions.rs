@@ -314,6 +314,56 @@ async fn callbacks_are_separate_envelopes_before_the_response() {
     server.shutdown().await;
 }
 
+/// A pooled connection ([MC-NMF] §3.1.1.2: a protocol stream is one or more sessions):
+/// after both End Records the next session starts on the same socket with a new
+/// preamble, in either encoding, with fresh MC-NBFSE dictionaries and a fresh engine
+/// session, as WCF's connection pool does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooled_connection_runs_sessions_back_to_back() {
+    let server = TestServer::start(NetTcpOptions::default()).await;
+    let (s1, s2) = (server.servers[0], server.servers[1]);
+    let scopes = server.scopes[0].clone();
+    let mut c = Client::connect(server.addr, BINARY).await;
+    let callbacks = c
+        .run(&create(
+            ipam_testkit::failover("pooled", s1, s2),
+            scopes[..3].to_vec(),
+        ))
+        .await;
+    assert_eq!(names(&callbacks), CREATE_CALLBACKS);
+    c.end().await;
+    assert!(
+        server.open_sessions_become(0).await,
+        "the engine session ended with End"
+    );
+    let id = server.failovers().await[0].0.record_id;
+    let mut f = ipam_testkit::failover("pooled", s1, s2);
+    f.record_id = id;
+
+    // Same socket, text this time: the new session knows nothing of the old one (its
+    // parameters are gone: Start before Initialize is out of order, §3.19.1.1).
+    c.reuse(TEXT).await;
+    assert!(server.open_sessions_become(1).await);
+    let (id2, callbacks, reply) = c.start().await;
+    assert!(callbacks.is_empty());
+    assert_eq!(
+        fault_id(&reply, Some(&id2)),
+        IpamExceptionId::IpamApiOperationNotAllowed
+    );
+    c.run(&add(f.clone(), vec![scopes[3]])).await;
+    c.end().await;
+
+    // And binary again: the server's outbound dictionary starts over, so a client
+    // decoder that also starts over reads every message.
+    c.reuse(BINARY).await;
+    let callbacks = c.run(&delete(f)).await;
+    assert_eq!(names(&callbacks), DELETE_CALLBACKS);
+    c.close().await;
+    assert!(server.failovers().await.is_empty());
+    assert!(server.open_sessions_become(0).await);
+    server.shutdown().await;
+}
+
 /// Many sessions at once, on both encodings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sessions() {

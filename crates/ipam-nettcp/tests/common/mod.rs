@@ -288,15 +288,34 @@ impl Client {
         callbacks
     }
 
-    /// Sends End, expects End, then the end of the stream.
+    /// Sends End, expects End, then closes the connection (a client that does not pool).
     pub async fn close(mut self) {
+        self.end().await;
+    }
+
+    /// Sends End and expects End; the connection stays open for another session.
+    pub async fn end(&mut self) {
         let end = self.nmf.end().unwrap();
         self.stream.write_all(&end).await.unwrap();
         match self.event().await {
             Some(Ok(ClientEvent::End)) => {}
             other => panic!("expected End, got {other:?}"),
         }
-        assert!(self.event().await.is_none(), "the server closes after End");
+    }
+
+    /// Starts a new session on this (pooled) connection after [`Client::end`], as WCF
+    /// does: a new preamble, fresh session dictionaries in both directions.
+    pub async fn reuse(&mut self, encoding: KnownEncoding) {
+        self.nmf = ClientConnection::new(nmf::Limits::with_max_envelope_size(4 << 20));
+        self.enc = nbfx::SessionEncoder::new();
+        self.dec = nbfx::SessionDecoder::new();
+        self.encoding = encoding;
+        let preamble = self.nmf.start(&self.via.clone(), encoding).unwrap();
+        self.stream.write_all(&preamble).await.unwrap();
+        match self.event().await {
+            Some(Ok(ClientEvent::PreambleAck)) => {}
+            other => panic!("expected the Preamble Ack on the reused connection, got {other:?}"),
+        }
     }
 }
 
