@@ -1,6 +1,8 @@
 //! A net.tcp client like WCF's NetTcpBinding with SecurityMode.None: MC-NMF Duplex,
 //! Known Encoding 0x08 (SOAP 1.2 binary, in-band session dictionary), one
-//! `IIpamOperationWithProgress` session per connection.
+//! `IIpamOperationWithProgress` session per operation. Like WCF's connection pool, a
+//! session task starts its next session on the connection of the previous one (a new
+//! preamble after both End Records, [MC-NMF] §3.1.1.2) unless told to connect anew.
 //!
 //! Requests are encoded before the clock starts ([`PreparedOp`]): the load generator
 //! shares the machine with the server and should spend its CPU reading replies only.
@@ -15,6 +17,7 @@ use nmf::{ClientConnection, ClientEvent, KnownEncoding};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::replay::Recording;
 use crate::workload::OpData;
 
 /// Largest envelope the client accepts from the server.
@@ -73,6 +76,16 @@ fn message_id(op: usize, n: u32) -> String {
     format!("urn:uuid:1be1c0de-{n:04x}-4000-8000-{op:012x}")
 }
 
+/// How the load generator behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// How replies are read.
+    pub decode: Decode,
+    /// Keep each session task's connection for its next session (WCF's connection pool);
+    /// false: a new TCP connection per operation.
+    pub pooled: bool,
+}
+
 /// How replies are read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decode {
@@ -92,11 +105,54 @@ pub struct OpResult {
     pub callbacks: usize,
 }
 
-struct Session {
+/// A connection kept between sessions, as WCF's connection pool keeps it.
+pub struct Pooled {
     stream: TcpStream,
+    buf: Vec<u8>,
+    /// When recording: the bytes received since the last turn ended, and the turns.
+    tap: Option<(Vec<u8>, Vec<Vec<u8>>)>,
+}
+
+impl Pooled {
+    /// Connects to `addr`.
+    pub async fn connect(addr: SocketAddr) -> anyhow::Result<Pooled> {
+        let stream = TcpStream::connect(addr)
+            .await
+            .context("cannot connect to the server")?;
+        stream.set_nodelay(true)?;
+        Ok(Pooled {
+            stream,
+            buf: vec![0u8; 64 * 1024],
+            tap: None,
+        })
+    }
+
+    /// Ends a turn of the server's: what it sent since the previous one is recorded.
+    fn turn(&mut self) {
+        if let Some((bytes, turns)) = &mut self.tap {
+            turns.push(std::mem::take(bytes));
+        }
+    }
+}
+
+/// Runs `op` on a new connection and records the server's bytes, turn by turn.
+pub async fn record(addr: SocketAddr, op: PreparedOp) -> anyhow::Result<Recording> {
+    let mut conn = Pooled::connect(addr).await?;
+    conn.tap = Some(Default::default());
+    session(&mut conn, op, Decode::Light).await?;
+    let Some((_, turns)) = conn.tap.take() else {
+        bail!("nothing recorded");
+    };
+    let [init, start, end]: [Vec<u8>; 3] = turns
+        .try_into()
+        .map_err(|t: Vec<_>| anyhow!("expected 3 turns, recorded {}", t.len()))?;
+    Ok(Recording { init, start, end })
+}
+
+struct Session<'c> {
+    conn: &'c mut Pooled,
     nmf: ClientConnection,
     dec: nbfx::SessionDecoder,
-    buf: Vec<u8>,
     decode: Decode,
 }
 
@@ -106,17 +162,20 @@ enum Reply {
     Fault(String),
 }
 
-impl Session {
+impl Session<'_> {
     async fn event(&mut self) -> anyhow::Result<ClientEvent> {
         loop {
             if let Some(e) = self.nmf.poll_event() {
                 return Ok(e?);
             }
-            let n = self.stream.read(&mut self.buf).await?;
+            let n = self.conn.stream.read(&mut self.conn.buf).await?;
             if n == 0 {
                 bail!("the server closed the connection");
             }
-            self.nmf.receive(&self.buf[..n]);
+            self.nmf.receive(&self.conn.buf[..n]);
+            if let Some((bytes, _)) = &mut self.conn.tap {
+                bytes.extend_from_slice(&self.conn.buf[..n]);
+            }
         }
     }
 
@@ -172,37 +231,54 @@ fn action_of(events: &[XmlEvent]) -> Option<String> {
     None
 }
 
-/// Runs one prepared operation on a new connection: preamble and
-/// InitializeOperationParameters, StartOperationWithCallback, every callback until the
-/// response, then End. A fault is an error.
-pub async fn run_op(addr: SocketAddr, op: PreparedOp, decode: Decode) -> anyhow::Result<OpResult> {
-    tokio::time::timeout(OP_TIMEOUT, run_op_inner(addr, op, decode))
-        .await
-        .map_err(|_| anyhow!("the operation took more than {OP_TIMEOUT:?}"))?
-}
-
-async fn run_op_inner(
+/// Runs one prepared operation: preamble and InitializeOperationParameters,
+/// StartOperationWithCallback, every callback until the response, then End. The session
+/// runs on `pool`'s connection when there is one, else on a new connection, which is
+/// kept in `pool` afterwards when `keep` is set. Latency runs from the connect (or the
+/// first write on a pooled connection) to the response. A fault is an error.
+pub async fn run_op(
     addr: SocketAddr,
     op: PreparedOp,
     decode: Decode,
+    pool: &mut Option<Pooled>,
+    keep: bool,
 ) -> anyhow::Result<OpResult> {
     let t0 = Instant::now();
-    let stream = TcpStream::connect(addr)
-        .await
-        .context("cannot connect to the server")?;
-    stream.set_nodelay(true)?;
+    tokio::time::timeout(OP_TIMEOUT, async {
+        let mut conn = match pool.take() {
+            Some(conn) => conn,
+            None => Pooled::connect(addr).await?,
+        };
+        let (answered, callbacks) = session(&mut conn, op, decode).await?;
+        if keep {
+            *pool = Some(conn);
+        }
+        Ok(OpResult {
+            latency: answered - t0,
+            callbacks,
+        })
+    })
+    .await
+    .map_err(|_| anyhow!("the operation took more than {OP_TIMEOUT:?}"))?
+}
+
+/// One session on `conn`; returns when the response arrived and the callbacks.
+async fn session(
+    conn: &mut Pooled,
+    op: PreparedOp,
+    decode: Decode,
+) -> anyhow::Result<(Instant, usize)> {
     let mut s = Session {
-        stream,
+        conn,
         nmf: op.nmf,
         dec: nbfx::SessionDecoder::with_limits(nbfx::Limits {
             max_output_bytes: MAX_ENVELOPE * 4,
             max_string_len: MAX_ENVELOPE,
             ..nbfx::Limits::default()
         }),
-        buf: vec![0u8; 64 * 1024],
         decode,
     };
-    s.stream.write_all(&op.first).await?;
+    s.conn.stream.write_all(&op.first).await?;
     match s.event().await? {
         ClientEvent::PreambleAck => {}
         other => bail!("expected the Preamble Ack, got {other:?}"),
@@ -213,7 +289,8 @@ async fn run_op_inner(
         Reply::Callback => bail!("a callback before StartOperationWithCallback"),
         Reply::Fault(r) => bail!("InitializeOperationParameters fault: {r}"),
     }
-    s.stream.write_all(&op.start).await?;
+    s.conn.turn();
+    s.conn.stream.write_all(&op.start).await?;
     let mut callbacks = 0;
     loop {
         match s.reply().await? {
@@ -223,11 +300,13 @@ async fn run_op_inner(
             Reply::Fault(r) => bail!("StartOperationWithCallback fault: {r}"),
         }
     }
-    let latency = t0.elapsed();
-    s.stream.write_all(&op.end).await?;
+    let answered = Instant::now();
+    s.conn.turn();
+    s.conn.stream.write_all(&op.end).await?;
     match s.event().await? {
         ClientEvent::End => {}
         other => bail!("expected the End Record, got {other:?}"),
     }
-    Ok(OpResult { latency, callbacks })
+    s.conn.turn();
+    Ok((answered, callbacks))
 }

@@ -10,6 +10,7 @@
 //! See docs/performance.md.
 
 mod client;
+mod replay;
 mod server;
 mod stats;
 mod workload;
@@ -25,7 +26,8 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use ipam_store::{Store, StoreOptions};
 
-use client::{Decode, PreparedOp};
+use client::{Decode, Mode, PreparedOp};
+use replay::{Recording, ReplayServer};
 use server::{Memory, ServerConfig, ServerProcess};
 use stats::{RunStats, table_header, table_row};
 use workload::OpData;
@@ -70,13 +72,18 @@ struct Args {
     /// responses; callbacks are recognised by their a:Action after NBFSE decoding).
     #[arg(long)]
     full_decode: bool,
+    /// Open a new TCP connection for every operation instead of starting the next
+    /// session on the previous one's connection as WCF's connection pool does.
+    #[arg(long)]
+    connection_per_op: bool,
     /// Worker threads of the load generator (1: a single-threaded runtime).
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
     /// Seconds of the fsync floor measurement.
     #[arg(long, default_value_t = 2.0)]
     fsync_seconds: f64,
-    /// Run only these parts (comma-separated: fsync, sqlite, big, postgres) [default: all].
+    /// Run only these parts (comma-separated: fsync, sqlite, wire, big, postgres)
+    /// [default: all].
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -88,7 +95,7 @@ struct Ctx {
     ops: usize,
     sessions: usize,
     k: usize,
-    decode: Decode,
+    mode: Mode,
     postgres_admin: Option<String>,
     pg_databases: Mutex<Vec<String>>,
     counter: AtomicUsize,
@@ -193,10 +200,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ops,
         sessions,
         k: args.scopes_per_op,
-        decode: if args.full_decode {
-            Decode::Full
-        } else {
-            Decode::Light
+        mode: Mode {
+            decode: if args.full_decode {
+                Decode::Full
+            } else {
+                Decode::Light
+            },
+            pooled: !args.connection_per_op,
         },
         postgres_admin,
         pg_databases: Mutex::new(Vec::new()),
@@ -232,6 +242,8 @@ struct Summary {
     pg_floor: Option<RunStats>,
     pg_e2e_1: Option<RunStats>,
     pg_e2e_n: Option<RunStats>,
+    wire_1: Option<RunStats>,
+    wire_n: Option<RunStats>,
     all: Vec<RunStats>,
 }
 
@@ -315,6 +327,18 @@ async fn scenarios(
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session, no fsync", 1, false).await?;
         s.sqlite_e2e_1_nosync = Some(keep(&mut s, r));
     }
+    if want("wire") {
+        println!("== Wire floor: ipamd's recorded replies, no processing ==");
+        let rec = record_session(ctx).await?;
+        let r = wire_floor(ctx, &rec, "wire floor 1 session", 1).await?;
+        print_run(&r);
+        s.all.push(r.clone());
+        s.wire_1 = Some(r);
+        let r = wire_floor(ctx, &rec, &format!("wire floor {n} sessions"), n).await?;
+        print_run(&r);
+        s.all.push(r.clone());
+        s.wire_n = Some(r);
+    }
     if want("big") {
         println!(
             "== Big operation: CreateDhcpFailover with {big_scopes} ScopeIds (SQLite, durable) =="
@@ -383,6 +407,24 @@ impl Summary {
             );
             lines.push(("ratio_vs_fsync_floor".into(), v));
         }
+        if let (Some(f), Some(w)) = (self.fsync_per_sec, &self.wire_n) {
+            let v = w.ops_per_sec() / f;
+            println!(
+                "wire floor, {n} sessions, vs the fsync floor: {:.1} ops/s / {f:.0} fsync/s = {v:.2} (the most any server could reach with this exchange on this machine)",
+                w.ops_per_sec()
+            );
+            lines.push(("wire_floor_vs_fsync_floor".into(), v));
+        }
+        if let (Some(w), Some(r)) = (&self.wire_n, e2e_n) {
+            let v = r.ops_per_sec() / w.ops_per_sec();
+            println!(
+                "SQLite {n} sessions vs the wire floor: {:.1} / {:.1} ops/s = {v:.2}; wire floor p99 {:.2} ms",
+                r.ops_per_sec(),
+                w.ops_per_sec(),
+                w.percentile_ms(99.0)
+            );
+            lines.push(("ratio_vs_wire_floor".into(), v));
+        }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
             let v = r.ops_per_sec() / fl.ops_per_sec();
             println!(
@@ -419,6 +461,14 @@ impl Summary {
             lines.push(("single_session_cost_ratio".into(), v));
             lines.push(("e2e_us_per_op_no_fsync".into(), r.wall_us_per_op()));
             lines.push(("store_us_per_op_no_fsync".into(), fl.wall_us_per_op()));
+            if let Some(w) = &self.wire_1 {
+                let v = w.wall_us_per_op() / fl.wall_us_per_op();
+                println!(
+                    "wire floor, 1 session: {:.0} us per operation = {v:.2} of the bare store transaction",
+                    w.wall_us_per_op()
+                );
+                lines.push(("wire_floor_cost_ratio".into(), v));
+            }
         }
         if let Some(b) = &self.big {
             println!(
@@ -469,6 +519,13 @@ impl Summary {
         }
         if let Some(fl) = &self.sqlite_floor_durable {
             lines.push(("store_floor_ops_per_sec".into(), fl.ops_per_sec()));
+        }
+        if let Some(w) = &self.wire_n {
+            lines.push((format!("wire_floor_ops_per_sec_{n}"), w.ops_per_sec()));
+            lines.push(("wire_floor_p99_ms".into(), w.percentile_ms(99.0)));
+        }
+        if let Some(w) = &self.wire_1 {
+            lines.push(("wire_floor_us_per_op_1".into(), w.wall_us_per_op()));
         }
         if let Some(f) = self.fsync_start {
             lines.push(("fsync_per_sec_at_start".into(), f));
@@ -671,7 +728,7 @@ async fn drive(
     addr: std::net::SocketAddr,
     ops: VecDeque<PreparedOp>,
     sessions: usize,
-    decode: Decode,
+    mode: Mode,
     stats: &mut RunStats,
     show: Option<&str>,
 ) {
@@ -703,10 +760,11 @@ async fn drive(
             let mut lat = Vec::new();
             let mut callbacks = 0;
             let mut errors = Vec::new();
+            let mut pool = None;
             loop {
                 let next = queue.lock().unwrap().pop_front();
                 let Some(op) = next else { break };
-                match client::run_op(addr, op, decode).await {
+                match client::run_op(addr, op, mode.decode, &mut pool, mode.pooled).await {
                     Ok(r) => {
                         lat.push(r.latency);
                         callbacks += r.callbacks;
@@ -743,6 +801,26 @@ async fn drive(
     stats.sort();
 }
 
+/// Runs `ops` uncounted; fails with the first error when any failed.
+async fn warm_up(
+    addr: std::net::SocketAddr,
+    ops: VecDeque<PreparedOp>,
+    sessions: usize,
+    mode: Mode,
+) -> anyhow::Result<()> {
+    let total = ops.len();
+    let mut stats = RunStats::new("warm-up", "-", sessions);
+    drive(addr, ops, sessions, mode, &mut stats, None).await;
+    if stats.errors > 0 {
+        bail!(
+            "{} of {total} warm-up operations failed: {}",
+            stats.errors,
+            stats.first_error.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 /// End to end: a fresh database with the data of every operation, a real `ipamd serve`
 /// on it, a short warm-up, then `ctx.ops` operations on `sessions` connections.
 async fn e2e(
@@ -771,38 +849,19 @@ async fn e2e(
     })
     .await?;
     let addr = server.nettcp;
-    let mut warm_stats = RunStats::new("warm-up", engine.name(), sessions);
-    drive(
+    warm_up(
         addr,
         prepare_all(addr, &data[0], "warm")?,
         sessions,
-        ctx.decode,
-        &mut warm_stats,
-        None,
+        ctx.mode,
     )
-    .await;
-    if warm_stats.errors > 0 {
-        bail!(
-            "{full}: {} of {} warm-up operations failed: {}\nserver log:\n{}",
-            warm_stats.errors,
-            warm,
-            warm_stats.first_error.unwrap_or_default(),
-            server.log_tail()
-        );
-    }
+    .await
+    .with_context(|| format!("{full} (server log:\n{})", server.log_tail()))?;
     let prepared = prepare_all(addr, &data[1], "run")?;
     progress(format!("{full}: {} operations", prepared.len()));
     let mut stats = RunStats::new(label, engine.name(), sessions);
     let cpu0 = server.cpu_time();
-    drive(
-        addr,
-        prepared,
-        sessions,
-        ctx.decode,
-        &mut stats,
-        Some(&full),
-    )
-    .await;
+    drive(addr, prepared, sessions, ctx.mode, &mut stats, Some(&full)).await;
     stats.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
     stats.memory = Some(server.memory());
     if stats.errors > 0 {
@@ -813,6 +872,67 @@ async fn e2e(
         ));
     }
     server.stop();
+    Ok(stats)
+}
+
+/// One CreateDhcpFailover session against a real ipamd, its replies recorded turn by turn
+/// for the wire floor.
+async fn record_session(ctx: &Ctx) -> anyhow::Result<Recording> {
+    progress("wire floor: recording one session of ipamd");
+    let (url, data) = ctx
+        .seeded(Engine::Sqlite, "wire", &[("rec", 1, ctx.k)])
+        .await?;
+    let server = ServerProcess::start(&ServerConfig {
+        binary: ctx.ipamd.clone(),
+        database_url: url,
+        durable: false,
+        max_message_size: 64 * 1024,
+        log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
+    })
+    .await?;
+    let addr = server.nettcp;
+    let rec = client::record(addr, client::prepare(addr, &data[0][0], "rec")?).await;
+    server.stop();
+    rec
+}
+
+/// The load generator against the replay server ([`replay`]): `ctx.ops` sessions (the
+/// same request each time) on `sessions` connections, after a short warm-up.
+async fn wire_floor(
+    ctx: &Ctx,
+    rec: &Recording,
+    label: &str,
+    sessions: usize,
+) -> anyhow::Result<RunStats> {
+    let server = ReplayServer::start(rec.clone())?;
+    let addr = server.addr;
+    let op = workload::OpData {
+        index: 0,
+        server1: 1,
+        server2: 2,
+        scopes: (1..=ctx.k as i64).collect(),
+    };
+    let prepare = |n: usize| -> anyhow::Result<VecDeque<PreparedOp>> {
+        (0..n).map(|_| client::prepare(addr, &op, "wire")).collect()
+    };
+    warm_up(
+        addr,
+        prepare((sessions * 2).clamp(4, 128))?,
+        sessions,
+        ctx.mode,
+    )
+    .await
+    .context("wire floor")?;
+    let mut stats = RunStats::new(label, "none", sessions);
+    drive(
+        addr,
+        prepare(ctx.ops)?,
+        sessions,
+        ctx.mode,
+        &mut stats,
+        Some(label),
+    )
+    .await;
     Ok(stats)
 }
 
@@ -843,22 +963,9 @@ async fn big_op(
     })
     .await?;
     let addr = server.nettcp;
-    let mut warm = RunStats::new("warm-up", "sqlite", 1);
-    drive(
-        addr,
-        prepare_all(addr, &data[0], "warm")?,
-        1,
-        ctx.decode,
-        &mut warm,
-        None,
-    )
-    .await;
-    if warm.errors > 0 {
-        bail!(
-            "big operation warm-up failed: {}",
-            warm.first_error.unwrap_or_default()
-        );
-    }
+    warm_up(addr, prepare_all(addr, &data[0], "warm")?, 1, ctx.mode)
+        .await
+        .context("big operation")?;
     let prepared = prepare_all(addr, &data[1], "big")?;
     let request_bytes = prepared.front().map(|p| p.request_bytes()).unwrap_or(0);
     let before: Memory = server.memory();
@@ -867,15 +974,7 @@ async fn big_op(
     ));
     let mut e2e = RunStats::new(format!("e2e {scopes} scopes"), "sqlite", 1);
     let cpu0 = server.cpu_time();
-    drive(
-        addr,
-        prepared,
-        1,
-        ctx.decode,
-        &mut e2e,
-        Some("big operation"),
-    )
-    .await;
+    drive(addr, prepared, 1, ctx.mode, &mut e2e, Some("big operation")).await;
     e2e.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
     let after = server.memory();
     e2e.memory = Some(after);

@@ -17,6 +17,10 @@ const REQUIRED: &[&str] = &[
     "ops_per_sec_16",
     "ops_per_sec_1",
     "store_floor_ops_per_sec",
+    "wire_floor_vs_fsync_floor",
+    "ratio_vs_wire_floor",
+    "wire_floor_ops_per_sec_16",
+    "wire_floor_cost_ratio",
     "fsync_per_sec",
     "errors",
 ];
@@ -76,6 +80,7 @@ fn quick_run_prints_every_summary_line() {
         "ops_per_sec_1",
         "fsync_per_sec",
         "store_floor_ops_per_sec",
+        "wire_floor_ops_per_sec_16",
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
