@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::Parser;
+use ipam_engine::{CollectingSink, Engine as OpEngine, RunOptions};
 use ipam_store::{Store, StoreOptions};
 
 use client::{Decode, Mode, PreparedOp};
@@ -238,6 +239,7 @@ struct Summary {
     sqlite_e2e_n: Option<RunStats>,
     sqlite_floor_nosync: Option<RunStats>,
     sqlite_e2e_1_nosync: Option<RunStats>,
+    sqlite_engine_nosync: Option<RunStats>,
     big: Option<BigResult>,
     pg_floor: Option<RunStats>,
     pg_e2e_1: Option<RunStats>,
@@ -300,7 +302,14 @@ async fn scenarios(
             r
         };
         println!("== SQLite, durable (WAL, synchronous=FULL) ==");
-        let r = store_floor(ctx, Engine::Sqlite, "store floor (1 tx/op, no group)", true).await?;
+        let r = store_floor(
+            ctx,
+            Engine::Sqlite,
+            "store floor (1 tx/op, no group)",
+            true,
+            InProcess::Bare,
+        )
+        .await?;
         s.sqlite_floor_durable = Some(keep(&mut s, r));
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
         s.sqlite_e2e_1 = Some(keep(&mut s, r));
@@ -322,8 +331,24 @@ async fn scenarios(
         }
         s.sqlite_e2e_n = Some(keep(&mut s, r));
         println!("== SQLite, no fsync (synchronous=NORMAL): per-operation cost ==");
-        let r = store_floor(ctx, Engine::Sqlite, "store floor, no fsync", false).await?;
+        let r = store_floor(
+            ctx,
+            Engine::Sqlite,
+            "store floor, no fsync",
+            false,
+            InProcess::Bare,
+        )
+        .await?;
         s.sqlite_floor_nosync = Some(keep(&mut s, r));
+        let r = store_floor(
+            ctx,
+            Engine::Sqlite,
+            "engine in process, no fsync",
+            false,
+            InProcess::Engine,
+        )
+        .await?;
+        s.sqlite_engine_nosync = Some(keep(&mut s, r));
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session, no fsync", 1, false).await?;
         s.sqlite_e2e_1_nosync = Some(keep(&mut s, r));
     }
@@ -367,6 +392,7 @@ async fn scenarios(
                 Engine::Postgres,
                 "store floor (1 tx/op, no group)",
                 true,
+                InProcess::Bare,
             )
             .await?;
             print_run(&r);
@@ -468,6 +494,14 @@ impl Summary {
                     w.wall_us_per_op()
                 );
                 lines.push(("wire_floor_cost_ratio".into(), v));
+            }
+            if let Some(e) = &self.sqlite_engine_nosync {
+                let v = e.wall_us_per_op() / fl.wall_us_per_op();
+                println!(
+                    "engine in process, no protocol: {:.0} us per operation = {v:.2} of the bare store transaction",
+                    e.wall_us_per_op()
+                );
+                lines.push(("engine_cost_ratio".into(), v));
             }
         }
         if let Some(b) = &self.big {
@@ -658,13 +692,26 @@ impl Ctx {
     }
 }
 
-/// The same rows as the end-to-end operations, written straight through the store API:
-/// one transaction per operation, group commit off, one task, one after the other.
+/// What an in-process run does per operation, one after the other, in one task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InProcess {
+    /// The store floor: the same rows as the end-to-end operation written straight
+    /// through the store API (`insert_failover` + `link_scopes_bulk`), one transaction per
+    /// operation, group commit off.
+    Bare,
+    /// The whole CreateDhcpFailover through ipam-engine (checks, rows, progress events
+    /// collected in memory) on a store opened as ipamd opens it: everything but the
+    /// protocol.
+    Engine,
+}
+
+/// Runs `ctx.ops` operations in this process (see [`InProcess`]).
 async fn store_floor(
     ctx: &Ctx,
     engine: Engine,
     label: &str,
     durable: bool,
+    kind: InProcess,
 ) -> anyhow::Result<RunStats> {
     let warm = (ctx.ops / 20).clamp(1, 50);
     progress(format!(
@@ -678,14 +725,28 @@ async fn store_floor(
             &[("warm", warm, ctx.k), ("run", ctx.ops, ctx.k)],
         )
         .await?;
+    let defaults = StoreOptions::new(&url);
     let store = Store::open_with(StoreOptions {
         durable,
-        group_commit: false,
-        ..StoreOptions::new(&url)
+        group_commit: kind == InProcess::Engine && defaults.group_commit,
+        ..defaults
     })
     .await?;
+    let ops = OpEngine::new(store.clone());
+    let one = async |op: &OpData, tag: &str| -> anyhow::Result<()> {
+        match kind {
+            InProcess::Bare => Ok(workload::bare_create(&store, op, tag).await?),
+            InProcess::Engine => {
+                let sink = CollectingSink::default();
+                ops.run(&op.parameters(tag), RunOptions::default(), &sink)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| anyhow!("{:?}: {}", e.exception_id, e.message))
+            }
+        }
+    };
     for op in &data[0] {
-        workload::bare_create(&store, op, "warm").await?;
+        one(op, "warm").await?;
     }
     progress(format!("{} {label}: {} operations", engine.name(), ctx.ops));
     let mut stats = RunStats::new(label, engine.name(), 1);
@@ -693,7 +754,7 @@ async fn store_floor(
     let t0 = Instant::now();
     for op in &data[1] {
         let t = Instant::now();
-        match workload::bare_create(&store, op, "run").await {
+        match one(op, "run").await {
             Ok(()) => {
                 stats.ok += 1;
                 stats.latencies.push(t.elapsed());

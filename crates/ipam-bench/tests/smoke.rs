@@ -21,6 +21,7 @@ const REQUIRED: &[&str] = &[
     "ratio_vs_wire_floor",
     "wire_floor_ops_per_sec_16",
     "wire_floor_cost_ratio",
+    "engine_cost_ratio",
     "fsync_per_sec",
     "errors",
 ];
