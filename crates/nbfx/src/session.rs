@@ -1,9 +1,7 @@
 //! MC-NBFSE: envelopes prefixed by a StringTable (§2.1) that extends a
 //! per-direction session dictionary (§2.2).
 
-use std::collections::HashMap;
-
-use crate::dictionary::{SessionDictionary, static_id};
+use crate::dictionary::{IdIndex, STATIC_INDEX, SessionDictionary, find_id, hash, insert_id};
 use crate::reader::decode_document;
 use crate::records::{Cursor, write_mb31, write_string};
 use crate::writer::{NameTable, encode_events};
@@ -121,6 +119,8 @@ fn parse_string_table(
 #[derive(Debug, Clone)]
 pub struct SessionEncoder {
     dict: SessionDictionary,
+    /// Static and session ids by string: one look-up per name or text.
+    index: IdIndex,
     limits: Limits,
     budget_bytes: usize,
 }
@@ -139,6 +139,7 @@ impl SessionEncoder {
     pub fn new() -> Self {
         Self {
             dict: SessionDictionary::new(),
+            index: STATIC_INDEX.clone(),
             limits: Limits::default(),
             budget_bytes: DEFAULT_SESSION_BUDGET,
         }
@@ -159,19 +160,30 @@ impl SessionEncoder {
     /// Encodes one envelope payload: StringTable followed by the document.
     /// On error the session dictionary is left unchanged.
     pub fn encode_envelope(&mut self, events: &[XmlEvent]) -> Result<Vec<u8>, Error> {
+        let first_new = self.dict.len();
+        let result = self.encode_unchecked(events, first_new);
+        if result.is_err() {
+            self.forget_from(first_new);
+        }
+        result
+    }
+
+    /// The payload; strings defined on the way stay in the dictionary even on error.
+    fn encode_unchecked(
+        &mut self,
+        events: &[XmlEvent],
+        first_new: usize,
+    ) -> Result<Vec<u8>, Error> {
         let mut names = SessionNames {
-            dict: &self.dict,
-            new: Vec::new(),
-            new_ids: HashMap::new(),
-            bytes: self.dict.byte_len(),
+            dict: &mut self.dict,
+            index: &mut self.index,
             budget: self.budget_bytes.min(self.limits.max_session_bytes),
             max_strings: self.limits.max_session_strings,
         };
         let mut body = Vec::new();
         encode_events(events, &mut names, &mut body)?;
-        let new = names.new;
         let mut table = Vec::new();
-        for s in &new {
+        for s in &self.dict.strings()[first_new..] {
             write_string(&mut table, s)?;
         }
         let mut out = Vec::with_capacity(table.len() + body.len() + 5);
@@ -180,40 +192,86 @@ impl SessionEncoder {
         write_mb31(&mut out, table_len);
         out.extend_from_slice(&table);
         out.extend_from_slice(&body);
-        self.dict.extend(new, &self.limits)?;
         Ok(out)
+    }
+
+    /// Takes the session strings from the `first`-th on back out of the dictionary.
+    fn forget_from(&mut self, first: usize) {
+        for (i, s) in self.dict.strings().iter().enumerate().skip(first) {
+            let id = (i as u32) * 2 + 1;
+            if let Ok(entry) = self.index.find_entry(hash(s), |&x| x == id) {
+                entry.remove();
+            }
+        }
+        self.dict.truncate(first);
     }
 }
 
+/// The encoder's [`NameTable`]: names not in a dictionary yet become session strings
+/// while the budget lasts.
 struct SessionNames<'a> {
-    dict: &'a SessionDictionary,
-    new: Vec<String>,
-    new_ids: HashMap<String, u32>,
-    bytes: usize,
+    dict: &'a mut SessionDictionary,
+    index: &'a mut IdIndex,
     budget: usize,
     max_strings: usize,
 }
 
 impl NameTable for SessionNames<'_> {
     fn name_id(&mut self, s: &str) -> Option<u32> {
-        if let Some(id) = self.text_id(s) {
+        let h = hash(s);
+        if let Some(id) = find_id(self.index, &*self.dict, h, s) {
             return Some(id);
         }
-        let count = self.dict.len() + self.new.len();
-        if s.is_empty() || self.bytes + s.len() > self.budget || count >= self.max_strings {
+        if s.is_empty()
+            || self.dict.byte_len() + s.len() > self.budget
+            || self.dict.len() >= self.max_strings
+        {
             return None;
         }
-        // The ids after the dictionary's own: one odd slot per new string.
-        let id = self.dict.next_id() + 2 * self.new.len() as u32;
-        self.bytes += s.len();
-        self.new.push(s.to_owned());
-        self.new_ids.insert(s.to_owned(), id);
+        let id = self.dict.next_id();
+        self.dict.push(s);
+        insert_id(self.index, &*self.dict, h, id);
         Some(id)
     }
 
     fn text_id(&mut self, s: &str) -> Option<u32> {
-        static_id(s)
-            .or_else(|| self.dict.session_id(s))
-            .or_else(|| self.new_ids.get(s).copied())
+        find_id(self.index, &*self.dict, hash(s), s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(name: &str) -> Vec<XmlEvent> {
+        vec![
+            XmlEvent::start("", name),
+            XmlEvent::text(name),
+            XmlEvent::EndElement,
+        ]
+    }
+
+    #[test]
+    fn a_failed_envelope_defines_no_session_string() {
+        let mut enc = SessionEncoder::new();
+        let first = enc.encode_envelope(&doc("Kept")).unwrap();
+        // "Dropped" is added to the dictionary before the document turns out unbalanced.
+        let bad = [XmlEvent::start("", "Dropped"), XmlEvent::start("", "Body")];
+        assert!(matches!(
+            enc.encode_envelope(&bad),
+            Err(Error::UnclosedElements { open: 2 })
+        ));
+        assert_eq!(enc.dictionary().strings(), ["Kept"]);
+        let mut fresh = SessionEncoder::new();
+        assert_eq!(fresh.encode_envelope(&doc("Kept")).unwrap(), first);
+        // The same ids and the same text look-ups as if the failure never happened.
+        for name in ["Dropped", "Kept", "Body"] {
+            assert_eq!(
+                enc.encode_envelope(&doc(name)).unwrap(),
+                fresh.encode_envelope(&doc(name)).unwrap(),
+                "{name}"
+            );
+        }
+        assert_eq!(enc.dictionary().strings(), ["Kept", "Dropped"]);
     }
 }
