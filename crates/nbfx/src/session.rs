@@ -4,7 +4,7 @@
 use crate::dictionary::{IdIndex, STATIC_INDEX, SessionDictionary, find_id, hash, insert_id};
 use crate::reader::decode_document;
 use crate::records::{Cursor, write_mb31, write_string};
-use crate::writer::{NameTable, encode_events};
+use crate::writer::{NameTable, Records, encode_events};
 use crate::{Error, Limits, XmlEvent};
 
 /// Decoder for one direction of an MC-NBFSE session (e.g. all client→server
@@ -160,50 +160,100 @@ impl SessionEncoder {
     /// Encodes one envelope payload: StringTable followed by the document.
     /// On error the session dictionary is left unchanged.
     pub fn encode_envelope(&mut self, events: &[XmlEvent]) -> Result<Vec<u8>, Error> {
-        let first_new = self.dict.len();
-        let result = self.encode_unchecked(events, first_new);
-        if result.is_err() {
-            self.forget_from(first_new);
-        }
-        result
+        let mut envelope = self.envelope();
+        encode_events(events, &mut envelope.records)?;
+        envelope.finish()
     }
 
-    /// The payload; strings defined on the way stay in the dictionary even on error.
-    fn encode_unchecked(
-        &mut self,
-        events: &[XmlEvent],
-        first_new: usize,
-    ) -> Result<Vec<u8>, Error> {
-        let mut names = SessionNames {
+    /// Starts one envelope written call by call from borrowed strings, the same
+    /// records [`SessionEncoder::encode_envelope`] writes for the same events.
+    /// The session strings it defines are kept only if
+    /// [`EnvelopeWriter::finish`] succeeds.
+    pub fn envelope(&mut self) -> EnvelopeWriter<'_> {
+        let names = SessionNames {
+            first_new: self.dict.len(),
             dict: &mut self.dict,
             index: &mut self.index,
             budget: self.budget_bytes.min(self.limits.max_session_bytes),
             max_strings: self.limits.max_session_strings,
         };
-        let mut body = Vec::new();
-        encode_events(events, &mut names, &mut body)?;
+        EnvelopeWriter {
+            records: Records::new(names, Vec::with_capacity(1024)),
+            done: false,
+        }
+    }
+}
+
+/// One envelope of a [`SessionEncoder`], written call by call (see
+/// [`XmlEvent`] for the order the calls must follow). Each call returns the
+/// error the same event would give [`SessionEncoder::encode_envelope`];
+/// dropped without a successful [`EnvelopeWriter::finish`], it leaves the
+/// session dictionary as it was.
+pub struct EnvelopeWriter<'e> {
+    records: Records<SessionNames<'e>>,
+    done: bool,
+}
+
+impl EnvelopeWriter<'_> {
+    /// Start tag `<prefix:local_name` (`prefix` `""` for none).
+    pub fn start_element(&mut self, prefix: &str, local_name: &str) -> Result<(), Error> {
+        self.records.start_element(prefix, local_name)
+    }
+
+    /// `xmlns:prefix="uri"` (`xmlns="uri"` when `prefix` is empty) on the open start tag.
+    pub fn namespace(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
+        self.records.namespace(prefix, uri)
+    }
+
+    /// `prefix:local_name="value"` on the open start tag.
+    pub fn attribute(&mut self, prefix: &str, local_name: &str, value: &str) -> Result<(), Error> {
+        self.records.attribute(prefix, local_name, value)
+    }
+
+    /// Character content.
+    pub fn text(&mut self, text: &str) -> Result<(), Error> {
+        self.records.text(text)
+    }
+
+    /// End of the innermost open element.
+    pub fn end_element(&mut self) -> Result<(), Error> {
+        self.records.end_element()
+    }
+
+    /// The envelope payload (StringTable + document); the session strings it
+    /// defined stay in the dictionary.
+    pub fn finish(mut self) -> Result<Vec<u8>, Error> {
+        self.records.finish()?;
+        let names = &self.records.names;
         let mut table = Vec::new();
-        for s in &self.dict.strings()[first_new..] {
+        for s in &names.dict.strings()[names.first_new..] {
             write_string(&mut table, s)?;
         }
+        let body = &self.records.out;
         let mut out = Vec::with_capacity(table.len() + body.len() + 5);
         let table_len = u32::try_from(table.len())
             .map_err(|_| Error::InvalidEvents("string table too large".into()))?;
         write_mb31(&mut out, table_len);
         out.extend_from_slice(&table);
-        out.extend_from_slice(&body);
+        out.extend_from_slice(body);
+        self.done = true;
         Ok(out)
     }
+}
 
-    /// Takes the session strings from the `first`-th on back out of the dictionary.
-    fn forget_from(&mut self, first: usize) {
-        for (i, s) in self.dict.strings().iter().enumerate().skip(first) {
-            let id = (i as u32) * 2 + 1;
-            if let Ok(entry) = self.index.find_entry(hash(s), |&x| x == id) {
-                entry.remove();
-            }
+impl Drop for EnvelopeWriter<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.records.names.forget_new();
         }
-        self.dict.truncate(first);
+    }
+}
+
+impl std::fmt::Debug for EnvelopeWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeWriter")
+            .field("bytes", &self.records.out.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -212,8 +262,23 @@ impl SessionEncoder {
 struct SessionNames<'a> {
     dict: &'a mut SessionDictionary,
     index: &'a mut IdIndex,
+    /// The dictionary's length before this envelope.
+    first_new: usize,
     budget: usize,
     max_strings: usize,
+}
+
+impl SessionNames<'_> {
+    /// Takes the strings this envelope defined back out of the dictionary.
+    fn forget_new(&mut self) {
+        for (i, s) in self.dict.strings().iter().enumerate().skip(self.first_new) {
+            let id = (i as u32) * 2 + 1;
+            if let Ok(entry) = self.index.find_entry(hash(s), |&x| x == id) {
+                entry.remove();
+            }
+        }
+        self.dict.truncate(self.first_new);
+    }
 }
 
 impl NameTable for SessionNames<'_> {
