@@ -1,6 +1,6 @@
 //! Envelope payload ↔ SOAP envelope, per MC-NMF Known Encoding ([MC-NMF] §2.2.3.4.1).
 //! Inbound payloads become XML text for ipam-soap's reader; outbound replies are written
-//! by ipam-soap either as text or, for 0x08, straight into MC-NBFX events.
+//! by ipam-soap either as text or, for 0x08, straight into MC-NBFX records.
 //!
 //! * 0x08, SOAP 1.2 binary with in-band dictionary: [MC-NBFSE] StringTable + [MC-NBFX]
 //!   document, with one session dictionary per direction, cumulative over the session.
@@ -79,37 +79,60 @@ impl Reply {
     }
 }
 
-/// Collects the writer's calls as [MC-NBFX] events, exactly as `nbfx::from_xml` reads
-/// them back from the text form: names split at the prefix, declarations apart, text
-/// that is empty or only XML whitespace dropped (no whitespace is significant between
+/// Whether `text` is dropped on the way to MC-NBFX, as `nbfx::from_xml` drops it when it
+/// reads the text form: empty or only XML whitespace (no whitespace is significant between
 /// SOAP elements).
-#[derive(Debug, Default)]
-pub(crate) struct NbfxEvents(pub(crate) Vec<nbfx::XmlEvent>);
+fn is_insignificant(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
 
-impl XmlSink for NbfxEvents {
+/// Writes the writer's calls straight into one [MC-NBFSE] envelope, no event or string
+/// built in between: names as the writer splits them, declarations apart, insignificant
+/// text dropped. The first encoding error is kept for [`BinarySink::finish`].
+struct BinarySink<'e> {
+    envelope: nbfx::EnvelopeWriter<'e>,
+    error: Option<nbfx::Error>,
+}
+
+impl BinarySink<'_> {
+    fn put(&mut self, call: impl FnOnce(&mut nbfx::EnvelopeWriter<'_>) -> Result<(), nbfx::Error>) {
+        if self.error.is_none()
+            && let Err(e) = call(&mut self.envelope)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn finish(self) -> Result<Vec<u8>, nbfx::Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => self.envelope.finish(),
+        }
+    }
+}
+
+impl XmlSink for BinarySink<'_> {
     fn start_element(&mut self, prefix: &str, local: &str) {
-        self.0.push(nbfx::XmlEvent::start(prefix, local));
+        self.put(|w| w.start_element(prefix, local));
     }
 
     fn namespace(&mut self, prefix: &str, uri: &str) {
-        self.0.push(nbfx::XmlEvent::xmlns(prefix, uri));
+        self.put(|w| w.namespace(prefix, uri));
     }
 
     fn attribute(&mut self, prefix: &str, local: &str, value: &str) {
-        self.0.push(nbfx::XmlEvent::attr(prefix, local, value));
+        self.put(|w| w.attribute(prefix, local, value));
     }
 
     fn text(&mut self, text: &str) {
-        if !text
-            .bytes()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            self.0.push(nbfx::XmlEvent::text(text));
+        if !is_insignificant(text) {
+            self.put(|w| w.text(text));
         }
     }
 
     fn end_element(&mut self) {
-        self.0.push(nbfx::XmlEvent::EndElement);
+        self.put(|w| w.end_element());
     }
 }
 
@@ -130,15 +153,18 @@ impl Outbound {
         }
     }
 
-    /// The envelope payload of `reply`: XML text, or MC-NBFX events written straight from
-    /// the message layer (no text in between).
+    /// The envelope payload of `reply`: XML text, or MC-NBFX records written straight from
+    /// the message layer (no text or event in between).
     pub(crate) fn encode(&mut self, reply: &Reply) -> Result<Vec<u8>, nbfx::Error> {
         match self {
             Outbound::Text => Ok(reply.to_xml().into_bytes()),
             Outbound::Binary(encoder) => {
-                let mut events = NbfxEvents(Vec::with_capacity(256));
-                reply.write_to(&mut events);
-                encoder.encode_envelope(&events.0)
+                let mut sink = BinarySink {
+                    envelope: encoder.envelope(),
+                    error: None,
+                };
+                reply.write_to(&mut sink);
+                sink.finish()
             }
         }
     }
@@ -148,8 +174,9 @@ impl Outbound {
 #[path = "../../ipam-soap/tests/strategies/mod.rs"]
 mod strategies;
 
-/// The events written straight from the message layer equal `nbfx::from_xml` of the text
-/// form, so the binary wire bytes are those of the text round trip.
+/// The records written straight from the message layer are those of `nbfx::from_xml` of
+/// the text form (the events the message layer writes equal those too), so the binary wire
+/// bytes are those of the text round trip.
 #[cfg(test)]
 mod tests {
     use ipam_model::*;
@@ -158,6 +185,34 @@ mod tests {
 
     use super::strategies::{event, exception, text};
     use super::*;
+
+    /// Collects the writer's calls as [MC-NBFX] events, by the rules of [`BinarySink`].
+    #[derive(Debug, Default)]
+    struct NbfxEvents(Vec<nbfx::XmlEvent>);
+
+    impl XmlSink for NbfxEvents {
+        fn start_element(&mut self, prefix: &str, local: &str) {
+            self.0.push(nbfx::XmlEvent::start(prefix, local));
+        }
+
+        fn namespace(&mut self, prefix: &str, uri: &str) {
+            self.0.push(nbfx::XmlEvent::xmlns(prefix, uri));
+        }
+
+        fn attribute(&mut self, prefix: &str, local: &str, value: &str) {
+            self.0.push(nbfx::XmlEvent::attr(prefix, local, value));
+        }
+
+        fn text(&mut self, text: &str) {
+            if !is_insignificant(text) {
+                self.0.push(nbfx::XmlEvent::text(text));
+            }
+        }
+
+        fn end_element(&mut self) {
+            self.0.push(nbfx::XmlEvent::EndElement);
+        }
+    }
 
     fn assert_same_events(reply: &Reply) {
         let mut direct = NbfxEvents::default();
@@ -170,7 +225,17 @@ mod tests {
                 .encode_envelope(events)
                 .expect("encodes")
         };
-        assert_eq!(wire(&direct.0), wire(&parsed));
+        // Twice over one session: the second envelope uses the strings the first defined.
+        let mut session = Outbound::Binary(Box::new(nbfx::SessionEncoder::new()));
+        let first = session.encode(reply).expect("encodes");
+        assert_eq!(first, wire(&parsed), "{xml}");
+        let mut events_session = nbfx::SessionEncoder::new();
+        events_session.encode_envelope(&parsed).expect("encodes");
+        assert_eq!(
+            session.encode(reply).expect("encodes"),
+            events_session.encode_envelope(&parsed).expect("encodes"),
+            "{xml}"
+        );
     }
 
     /// Strings the text form escapes, normalizes, replaces or drops.

@@ -1,8 +1,11 @@
 //! Dictionary strings: the MC-NBFS §2.1 static dictionary (even ids) and the
 //! MC-NBFSE §2.1 session dictionary (odd ids).
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::LazyLock;
+
+use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 
 use crate::static_dict::STATIC_DICTIONARY;
 use crate::{Error, Limits};
@@ -35,17 +38,41 @@ pub fn static_string(id: u32) -> Option<&'static str> {
     STATIC_DICTIONARY.get((id / 2) as usize).copied()
 }
 
-static STATIC_IDS: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
-    STATIC_DICTIONARY
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (*s, (i * 2) as u32))
-        .collect()
+/// Ids of strings, found by the hash of their characters ([`hash`]): one table answers
+/// for the static dictionary and, in an encoder's copy, its session strings too.
+pub(crate) type IdIndex = HashTable<u32>;
+
+/// The hasher of [`IdIndex`]: fixed and fast. The indexed strings are the static
+/// dictionary and the names an encoder chose to define (never a peer's input).
+const HASHER: FixedState = FixedState::with_seed(0x4e42_4658_5345_4e43);
+
+/// The hash of `s` in an [`IdIndex`].
+pub(crate) fn hash(s: &str) -> u64 {
+    HASHER.hash_one(s)
+}
+
+/// The id in `index` whose string (resolved through `dict`) is `s`, `h` being `hash(s)`.
+pub(crate) fn find_id(index: &IdIndex, dict: &dyn Dictionary, h: u64, s: &str) -> Option<u32> {
+    index.find(h, |&id| dict.lookup(id) == Some(s)).copied()
+}
+
+/// Adds `id` (a string of `dict` not in `index` yet) under `h`.
+pub(crate) fn insert_id(index: &mut IdIndex, dict: &dyn Dictionary, h: u64, id: u32) {
+    index.insert_unique(h, id, |&id| hash(dict.lookup(id).unwrap_or_default()));
+}
+
+/// The static dictionary's even ids, built once.
+pub(crate) static STATIC_INDEX: LazyLock<IdIndex> = LazyLock::new(|| {
+    let mut index = IdIndex::with_capacity(STATIC_DICTIONARY.len());
+    for (i, s) in STATIC_DICTIONARY.iter().enumerate() {
+        insert_id(&mut index, &StaticDictionary, hash(s), (i * 2) as u32);
+    }
+    index
 });
 
 /// The even MC-NBFS §2.1 id of `s`, if `s` is in the static dictionary.
 pub fn static_id(s: &str) -> Option<u32> {
-    STATIC_IDS.get(s).copied()
+    find_id(&STATIC_INDEX, &StaticDictionary, hash(s), s)
 }
 
 /// A cumulative MC-NBFSE §2.1 session dictionary for one direction of a
@@ -54,7 +81,6 @@ pub fn static_id(s: &str) -> Option<u32> {
 #[derive(Debug, Clone, Default)]
 pub struct SessionDictionary {
     strings: Vec<String>,
-    ids: HashMap<String, u32>,
     bytes: usize,
 }
 
@@ -84,11 +110,6 @@ impl SessionDictionary {
         &self.strings
     }
 
-    /// The odd id of `s` if it is a session string.
-    pub fn session_id(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
-    }
-
     /// The id the next added string will get.
     pub(crate) fn next_id(&self) -> u32 {
         (self.strings.len() as u32) * 2 + 1
@@ -113,15 +134,24 @@ impl SessionDictionary {
                 max: limits.max_session_bytes,
             });
         }
-        for s in new {
-            let id = self.next_id();
-            // Duplicates (forbidden by MC-NBFSE §2.1) keep their first id for
-            // reverse lookup but still take a slot so numbering stays aligned.
-            self.ids.entry(s.clone()).or_insert(id);
-            self.strings.push(s);
-        }
+        // Duplicates (forbidden by MC-NBFSE §2.1) still take a slot so numbering stays
+        // aligned.
+        self.strings.extend(new);
         self.bytes = bytes;
         Ok(())
+    }
+
+    /// Appends one string; the caller has checked the limits.
+    pub(crate) fn push(&mut self, s: &str) {
+        self.bytes += s.len();
+        self.strings.push(s.to_owned());
+    }
+
+    /// Drops the strings from the `len`-th on.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        for s in self.strings.drain(len.min(self.strings.len())..) {
+            self.bytes -= s.len();
+        }
     }
 }
 
@@ -175,6 +205,5 @@ mod tests {
         assert_eq!(d.lookup(2), Some("Envelope"));
         d.extend(vec!["x".into()], &l).unwrap();
         assert_eq!(d.lookup(5), Some("x"));
-        assert_eq!(d.session_id("Inventory"), Some(3));
     }
 }

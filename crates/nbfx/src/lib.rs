@@ -42,7 +42,7 @@ pub use dictionary::{Dictionary, SessionDictionary, StaticDictionary, static_id,
 pub use error::Error;
 pub use event::XmlEvent;
 pub use limits::Limits;
-pub use session::{DEFAULT_SESSION_BUDGET, SessionDecoder, SessionEncoder};
+pub use session::{DEFAULT_SESSION_BUDGET, EnvelopeWriter, SessionDecoder, SessionEncoder};
 pub use static_dict::STATIC_DICTIONARY;
 pub use text::{DateTime, Decimal, TextValue};
 pub use xml::{from_xml, to_xml};
@@ -66,7 +66,7 @@ pub fn decode_with(
 /// found in the MC-NBFS static dictionary become DictionaryStrings, the rest
 /// is written literally. The events must form balanced elements.
 pub fn encode(events: &[XmlEvent]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    writer::encode_events(events, &mut writer::StaticNames, &mut out)?;
-    Ok(out)
+    let mut records = writer::Records::new(writer::StaticNames, Vec::new());
+    writer::encode_events(events, &mut records)?;
+    Ok(records.out)
 }

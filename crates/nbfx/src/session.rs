@@ -1,12 +1,10 @@
 //! MC-NBFSE: envelopes prefixed by a StringTable (§2.1) that extends a
 //! per-direction session dictionary (§2.2).
 
-use std::collections::HashMap;
-
-use crate::dictionary::{SessionDictionary, static_id};
+use crate::dictionary::{IdIndex, STATIC_INDEX, SessionDictionary, find_id, hash, insert_id};
 use crate::reader::decode_document;
 use crate::records::{Cursor, write_mb31, write_string};
-use crate::writer::{NameTable, encode_events};
+use crate::writer::{NameTable, Records, encode_events};
 use crate::{Error, Limits, XmlEvent};
 
 /// Decoder for one direction of an MC-NBFSE session (e.g. all client→server
@@ -121,6 +119,8 @@ fn parse_string_table(
 #[derive(Debug, Clone)]
 pub struct SessionEncoder {
     dict: SessionDictionary,
+    /// Static and session ids by string: one look-up per name or text.
+    index: IdIndex,
     limits: Limits,
     budget_bytes: usize,
 }
@@ -139,6 +139,7 @@ impl SessionEncoder {
     pub fn new() -> Self {
         Self {
             dict: SessionDictionary::new(),
+            index: STATIC_INDEX.clone(),
             limits: Limits::default(),
             budget_bytes: DEFAULT_SESSION_BUDGET,
         }
@@ -159,61 +160,183 @@ impl SessionEncoder {
     /// Encodes one envelope payload: StringTable followed by the document.
     /// On error the session dictionary is left unchanged.
     pub fn encode_envelope(&mut self, events: &[XmlEvent]) -> Result<Vec<u8>, Error> {
-        let mut names = SessionNames {
-            dict: &self.dict,
-            new: Vec::new(),
-            new_ids: HashMap::new(),
-            bytes: self.dict.byte_len(),
+        let mut envelope = self.envelope();
+        encode_events(events, &mut envelope.records)?;
+        envelope.finish()
+    }
+
+    /// Starts one envelope written call by call from borrowed strings, the same
+    /// records [`SessionEncoder::encode_envelope`] writes for the same events.
+    /// The session strings it defines are kept only if
+    /// [`EnvelopeWriter::finish`] succeeds.
+    pub fn envelope(&mut self) -> EnvelopeWriter<'_> {
+        let names = SessionNames {
+            first_new: self.dict.len(),
+            dict: &mut self.dict,
+            index: &mut self.index,
             budget: self.budget_bytes.min(self.limits.max_session_bytes),
             max_strings: self.limits.max_session_strings,
         };
-        let mut body = Vec::new();
-        encode_events(events, &mut names, &mut body)?;
-        let new = names.new;
+        EnvelopeWriter {
+            records: Records::new(names, Vec::with_capacity(1024)),
+            done: false,
+        }
+    }
+}
+
+/// One envelope of a [`SessionEncoder`], written call by call (see
+/// [`XmlEvent`] for the order the calls must follow). Each call returns the
+/// error the same event would give [`SessionEncoder::encode_envelope`];
+/// dropped without a successful [`EnvelopeWriter::finish`], it leaves the
+/// session dictionary as it was.
+pub struct EnvelopeWriter<'e> {
+    records: Records<SessionNames<'e>>,
+    done: bool,
+}
+
+impl EnvelopeWriter<'_> {
+    /// Start tag `<prefix:local_name` (`prefix` `""` for none).
+    pub fn start_element(&mut self, prefix: &str, local_name: &str) -> Result<(), Error> {
+        self.records.start_element(prefix, local_name)
+    }
+
+    /// `xmlns:prefix="uri"` (`xmlns="uri"` when `prefix` is empty) on the open start tag.
+    pub fn namespace(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
+        self.records.namespace(prefix, uri)
+    }
+
+    /// `prefix:local_name="value"` on the open start tag.
+    pub fn attribute(&mut self, prefix: &str, local_name: &str, value: &str) -> Result<(), Error> {
+        self.records.attribute(prefix, local_name, value)
+    }
+
+    /// Character content.
+    pub fn text(&mut self, text: &str) -> Result<(), Error> {
+        self.records.text(text)
+    }
+
+    /// End of the innermost open element.
+    pub fn end_element(&mut self) -> Result<(), Error> {
+        self.records.end_element()
+    }
+
+    /// The envelope payload (StringTable + document); the session strings it
+    /// defined stay in the dictionary.
+    pub fn finish(mut self) -> Result<Vec<u8>, Error> {
+        self.records.finish()?;
+        let names = &self.records.names;
         let mut table = Vec::new();
-        for s in &new {
+        for s in &names.dict.strings()[names.first_new..] {
             write_string(&mut table, s)?;
         }
+        let body = &self.records.out;
         let mut out = Vec::with_capacity(table.len() + body.len() + 5);
         let table_len = u32::try_from(table.len())
             .map_err(|_| Error::InvalidEvents("string table too large".into()))?;
         write_mb31(&mut out, table_len);
         out.extend_from_slice(&table);
-        out.extend_from_slice(&body);
-        self.dict.extend(new, &self.limits)?;
+        out.extend_from_slice(body);
+        self.done = true;
         Ok(out)
     }
 }
 
+impl Drop for EnvelopeWriter<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.records.names.forget_new();
+        }
+    }
+}
+
+impl std::fmt::Debug for EnvelopeWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeWriter")
+            .field("bytes", &self.records.out.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The encoder's [`NameTable`]: names not in a dictionary yet become session strings
+/// while the budget lasts.
 struct SessionNames<'a> {
-    dict: &'a SessionDictionary,
-    new: Vec<String>,
-    new_ids: HashMap<String, u32>,
-    bytes: usize,
+    dict: &'a mut SessionDictionary,
+    index: &'a mut IdIndex,
+    /// The dictionary's length before this envelope.
+    first_new: usize,
     budget: usize,
     max_strings: usize,
 }
 
+impl SessionNames<'_> {
+    /// Takes the strings this envelope defined back out of the dictionary.
+    fn forget_new(&mut self) {
+        for (i, s) in self.dict.strings().iter().enumerate().skip(self.first_new) {
+            let id = (i as u32) * 2 + 1;
+            if let Ok(entry) = self.index.find_entry(hash(s), |&x| x == id) {
+                entry.remove();
+            }
+        }
+        self.dict.truncate(self.first_new);
+    }
+}
+
 impl NameTable for SessionNames<'_> {
     fn name_id(&mut self, s: &str) -> Option<u32> {
-        if let Some(id) = self.text_id(s) {
+        let h = hash(s);
+        if let Some(id) = find_id(self.index, &*self.dict, h, s) {
             return Some(id);
         }
-        let count = self.dict.len() + self.new.len();
-        if s.is_empty() || self.bytes + s.len() > self.budget || count >= self.max_strings {
+        if s.is_empty()
+            || self.dict.byte_len() + s.len() > self.budget
+            || self.dict.len() >= self.max_strings
+        {
             return None;
         }
-        // The ids after the dictionary's own: one odd slot per new string.
-        let id = self.dict.next_id() + 2 * self.new.len() as u32;
-        self.bytes += s.len();
-        self.new.push(s.to_owned());
-        self.new_ids.insert(s.to_owned(), id);
+        let id = self.dict.next_id();
+        self.dict.push(s);
+        insert_id(self.index, &*self.dict, h, id);
         Some(id)
     }
 
     fn text_id(&mut self, s: &str) -> Option<u32> {
-        static_id(s)
-            .or_else(|| self.dict.session_id(s))
-            .or_else(|| self.new_ids.get(s).copied())
+        find_id(self.index, &*self.dict, hash(s), s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(name: &str) -> Vec<XmlEvent> {
+        vec![
+            XmlEvent::start("", name),
+            XmlEvent::text(name),
+            XmlEvent::EndElement,
+        ]
+    }
+
+    #[test]
+    fn a_failed_envelope_defines_no_session_string() {
+        let mut enc = SessionEncoder::new();
+        let first = enc.encode_envelope(&doc("Kept")).unwrap();
+        // "Dropped" is added to the dictionary before the document turns out unbalanced.
+        let bad = [XmlEvent::start("", "Dropped"), XmlEvent::start("", "Body")];
+        assert!(matches!(
+            enc.encode_envelope(&bad),
+            Err(Error::UnclosedElements { open: 2 })
+        ));
+        assert_eq!(enc.dictionary().strings(), ["Kept"]);
+        let mut fresh = SessionEncoder::new();
+        assert_eq!(fresh.encode_envelope(&doc("Kept")).unwrap(), first);
+        // The same ids and the same text look-ups as if the failure never happened.
+        for name in ["Dropped", "Kept", "Body"] {
+            assert_eq!(
+                enc.encode_envelope(&doc(name)).unwrap(),
+                fresh.encode_envelope(&doc(name)).unwrap(),
+                "{name}"
+            );
+        }
+        assert_eq!(enc.dictionary().strings(), ["Kept", "Dropped"]);
     }
 }

@@ -46,74 +46,172 @@ fn check_name(s: &str, what: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Encodes a complete, balanced event sequence as MC-NBFX records.
-pub(crate) fn encode_events(
-    events: &[XmlEvent],
-    names: &mut dyn NameTable,
-    out: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let mut depth = 0usize;
-    let mut in_start_tag = false;
-    let mut i = 0;
-    while i < events.len() {
-        match &events[i] {
-            XmlEvent::StartElement { prefix, local_name } => {
-                check_name(local_name, "element name")?;
-                write_named(out, names, &ELEMENT_RECORDS, prefix, local_name)?;
-                depth += 1;
-                in_start_tag = true;
-            }
+/// Writes one document record by record, from events or from borrowed strings, checking
+/// that the calls form balanced elements.
+pub(crate) struct Records<N> {
+    pub(crate) out: Vec<u8>,
+    pub(crate) names: N,
+    depth: usize,
+    in_start_tag: bool,
+    /// Where the last record starts if it is a text record that may still take the
+    /// element's end (`*TextWithEndElement`, MC-NBFX §2.2.3.31: the type plus one).
+    text_record: Option<usize>,
+}
+
+impl<N: NameTable> Records<N> {
+    pub(crate) fn new(names: N, out: Vec<u8>) -> Self {
+        Records {
+            out,
+            names,
+            depth: 0,
+            in_start_tag: false,
+            text_record: None,
+        }
+    }
+
+    /// Start tag `<prefix:local_name`.
+    pub(crate) fn start_element(&mut self, prefix: &str, local_name: &str) -> Result<(), Error> {
+        self.text_record = None;
+        check_name(local_name, "element name")?;
+        write_named(
+            &mut self.out,
+            &mut self.names,
+            &ELEMENT_RECORDS,
+            prefix,
+            local_name,
+        )?;
+        self.depth += 1;
+        self.in_start_tag = true;
+        Ok(())
+    }
+
+    fn attribute_name(&mut self, prefix: &str, local_name: &str) -> Result<(), Error> {
+        if !self.in_start_tag {
+            return Err(invalid("attribute outside a start tag"));
+        }
+        check_name(local_name, "attribute name")?;
+        write_named(
+            &mut self.out,
+            &mut self.names,
+            &ATTRIBUTE_RECORDS,
+            prefix,
+            local_name,
+        )
+    }
+
+    /// Attribute `prefix:local_name="value"`.
+    pub(crate) fn attribute<V: Value + ?Sized>(
+        &mut self,
+        prefix: &str,
+        local_name: &str,
+        value: &V,
+    ) -> Result<(), Error> {
+        self.attribute_name(prefix, local_name)?;
+        value.write(&mut self.out, &mut self.names)
+    }
+
+    /// Namespace declaration `xmlns:prefix="uri"`.
+    pub(crate) fn namespace(&mut self, prefix: &str, uri: &str) -> Result<(), Error> {
+        if !self.in_start_tag {
+            return Err(invalid("namespace declaration outside a start tag"));
+        }
+        write_xmlns(&mut self.out, &mut self.names, prefix, uri)
+    }
+
+    /// Character content.
+    pub(crate) fn text<V: Value + ?Sized>(&mut self, value: &V) -> Result<(), Error> {
+        if self.depth == 0 {
+            return Err(invalid("text outside any element"));
+        }
+        self.in_start_tag = false;
+        let at = self.out.len();
+        value.write(&mut self.out, &mut self.names)?;
+        self.text_record = value.may_take_end().then_some(at);
+        Ok(())
+    }
+
+    /// A comment.
+    pub(crate) fn comment(&mut self, comment: &str) -> Result<(), Error> {
+        self.text_record = None;
+        self.in_start_tag = false;
+        self.out.push(rt::COMMENT);
+        write_string(&mut self.out, comment)
+    }
+
+    /// End of the innermost open element: folded into the text record just written if
+    /// there is one.
+    pub(crate) fn end_element(&mut self) -> Result<(), Error> {
+        if self.depth == 0 {
+            return Err(invalid("end element without an open element"));
+        }
+        self.in_start_tag = false;
+        self.depth -= 1;
+        match self.text_record.take() {
+            Some(at) => self.out[at] |= 1,
+            None => self.out.push(rt::END_ELEMENT),
+        }
+        Ok(())
+    }
+
+    /// One event.
+    pub(crate) fn event(&mut self, event: &XmlEvent) -> Result<(), Error> {
+        match event {
+            XmlEvent::StartElement { prefix, local_name } => self.start_element(prefix, local_name),
             XmlEvent::Attribute {
                 prefix,
                 local_name,
                 value,
-            } => {
-                if !in_start_tag {
-                    return Err(invalid("attribute outside a start tag"));
-                }
-                check_name(local_name, "attribute name")?;
-                write_named(out, names, &ATTRIBUTE_RECORDS, prefix, local_name)?;
-                write_text(out, names, value, false)?;
-            }
-            XmlEvent::NamespaceDecl { prefix, uri } => {
-                if !in_start_tag {
-                    return Err(invalid("namespace declaration outside a start tag"));
-                }
-                write_xmlns(out, names, prefix, uri)?;
-            }
-            XmlEvent::Text(value) => {
-                if depth == 0 {
-                    return Err(invalid("text outside any element"));
-                }
-                in_start_tag = false;
-                let with_end = matches!(events.get(i + 1), Some(XmlEvent::EndElement))
-                    && !matches!(value, TextValue::List(_));
-                write_text(out, names, value, with_end)?;
-                if with_end {
-                    depth -= 1;
-                    i += 1;
-                }
-            }
-            XmlEvent::Comment(c) => {
-                in_start_tag = false;
-                out.push(rt::COMMENT);
-                write_string(out, c)?;
-            }
-            XmlEvent::EndElement => {
-                if depth == 0 {
-                    return Err(invalid("end element without an open element"));
-                }
-                in_start_tag = false;
-                depth -= 1;
-                out.push(rt::END_ELEMENT);
-            }
+            } => self.attribute(prefix, local_name, value),
+            XmlEvent::NamespaceDecl { prefix, uri } => self.namespace(prefix, uri),
+            XmlEvent::Text(value) => self.text(value),
+            XmlEvent::Comment(c) => self.comment(c),
+            XmlEvent::EndElement => self.end_element(),
         }
-        i += 1;
     }
-    if depth != 0 {
-        return Err(Error::UnclosedElements { open: depth });
+
+    /// Checks that every element was closed.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        if self.depth != 0 {
+            return Err(Error::UnclosedElements { open: self.depth });
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// A text value the writer takes: typed or a plain string.
+pub(crate) trait Value {
+    /// Writes the text record(s).
+    fn write(&self, out: &mut Vec<u8>, names: &mut dyn NameTable) -> Result<(), Error>;
+    /// Whether the record written has a `*TextWithEndElement` form.
+    fn may_take_end(&self) -> bool {
+        true
+    }
+}
+
+impl Value for TextValue {
+    fn write(&self, out: &mut Vec<u8>, names: &mut dyn NameTable) -> Result<(), Error> {
+        write_text(out, names, self)
+    }
+    fn may_take_end(&self) -> bool {
+        !matches!(self, TextValue::List(_))
+    }
+}
+
+impl Value for str {
+    fn write(&self, out: &mut Vec<u8>, names: &mut dyn NameTable) -> Result<(), Error> {
+        write_chars(out, names, self)
+    }
+}
+
+/// Encodes a complete, balanced event sequence as MC-NBFX records.
+pub(crate) fn encode_events<N: NameTable>(
+    events: &[XmlEvent],
+    records: &mut Records<N>,
+) -> Result<(), Error> {
+    for event in events {
+        records.event(event)?;
+    }
+    records.finish()
 }
 
 /// An element or attribute record: picks Short/Prefix/plain and the
@@ -197,15 +295,37 @@ fn write_xmlns(
     Ok(())
 }
 
-/// A text record (MC-NBFX §2.2.3), the smallest form for the value; with
-/// `with_end` the `*TextWithEndElement` form (§2.2.3.31).
+/// A character text record (MC-NBFX §2.2.3.13-15, .20, .21), the smallest form for `s`.
+fn write_chars(out: &mut Vec<u8>, names: &mut dyn NameTable, s: &str) -> Result<(), Error> {
+    if s.is_empty() {
+        out.push(tt::EMPTY);
+    } else if let Some(id) = names.text_id(s) {
+        out.push(tt::DICTIONARY);
+        write_mb31(out, id);
+    } else if let Ok(n) = u8::try_from(s.len()) {
+        out.push(tt::CHARS8);
+        out.push(n);
+        out.extend_from_slice(s.as_bytes());
+    } else if let Ok(n) = u16::try_from(s.len()) {
+        out.push(tt::CHARS16);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        let n = i32::try_from(s.len()).map_err(|_| invalid("text too long"))?;
+        out.push(tt::CHARS32);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(s.as_bytes());
+    }
+    Ok(())
+}
+
+/// A text record (MC-NBFX §2.2.3), the smallest form for the value; never the
+/// `*TextWithEndElement` form, which [`Records::end_element`] makes of it.
 fn write_text(
     out: &mut Vec<u8>,
     names: &mut dyn NameTable,
     value: &TextValue,
-    with_end: bool,
 ) -> Result<(), Error> {
-    let end = u8::from(with_end);
     match value {
         TextValue::List(items) => {
             out.push(tt::START_LIST);
@@ -213,102 +333,79 @@ fn write_text(
                 if matches!(item, TextValue::List(_)) {
                     return Err(invalid("nested list text"));
                 }
-                write_text(out, names, item, false)?;
+                write_text(out, names, item)?;
             }
             out.push(tt::END_LIST);
-            if with_end {
-                out.push(rt::END_ELEMENT);
-            }
         }
-        TextValue::Text(s) => {
-            if s.is_empty() {
-                out.push(tt::EMPTY | end);
-            } else if let Some(id) = names.text_id(s) {
-                out.push(tt::DICTIONARY | end);
-                write_mb31(out, id);
-            } else if let Ok(n) = u8::try_from(s.len()) {
-                out.push(tt::CHARS8 | end);
-                out.push(n);
-                out.extend_from_slice(s.as_bytes());
-            } else if let Ok(n) = u16::try_from(s.len()) {
-                out.push(tt::CHARS16 | end);
-                out.extend_from_slice(&n.to_le_bytes());
-                out.extend_from_slice(s.as_bytes());
-            } else {
-                let n = i32::try_from(s.len()).map_err(|_| invalid("text too long"))?;
-                out.push(tt::CHARS32 | end);
-                out.extend_from_slice(&n.to_le_bytes());
-                out.extend_from_slice(s.as_bytes());
-            }
-        }
-        TextValue::Bool(b) => out.push(if *b { tt::TRUE } else { tt::FALSE } | end),
+        TextValue::Text(s) => write_chars(out, names, s)?,
+        TextValue::Bool(b) => out.push(if *b { tt::TRUE } else { tt::FALSE }),
         TextValue::Int(v) => match *v {
-            0 => out.push(tt::ZERO | end),
-            1 => out.push(tt::ONE | end),
+            0 => out.push(tt::ZERO),
+            1 => out.push(tt::ONE),
             v => {
                 if let Ok(x) = i8::try_from(v) {
-                    out.push(tt::INT8 | end);
+                    out.push(tt::INT8);
                     out.extend_from_slice(&x.to_le_bytes());
                 } else if let Ok(x) = i16::try_from(v) {
-                    out.push(tt::INT16 | end);
+                    out.push(tt::INT16);
                     out.extend_from_slice(&x.to_le_bytes());
                 } else if let Ok(x) = i32::try_from(v) {
-                    out.push(tt::INT32 | end);
+                    out.push(tt::INT32);
                     out.extend_from_slice(&x.to_le_bytes());
                 } else {
-                    out.push(tt::INT64 | end);
+                    out.push(tt::INT64);
                     out.extend_from_slice(&v.to_le_bytes());
                 }
             }
         },
         TextValue::UInt64(v) => {
-            out.push(tt::UINT64 | end);
+            out.push(tt::UINT64);
             out.extend_from_slice(&v.to_le_bytes());
         }
         TextValue::Float(v) => {
-            out.push(tt::FLOAT | end);
+            out.push(tt::FLOAT);
             out.extend_from_slice(&v.to_le_bytes());
         }
         TextValue::Double(v) => {
-            out.push(tt::DOUBLE | end);
+            out.push(tt::DOUBLE);
             out.extend_from_slice(&v.to_le_bytes());
         }
         TextValue::Decimal(d) => {
             if !d.is_valid() {
                 return Err(invalid("invalid decimal"));
             }
-            out.push(tt::DECIMAL | end);
+            out.push(tt::DECIMAL);
             out.extend_from_slice(&d.0);
         }
         TextValue::DateTime(d) => {
             if !d.is_valid() {
                 return Err(invalid("invalid DateTime"));
             }
-            out.push(tt::DATETIME | end);
+            out.push(tt::DATETIME);
             out.extend_from_slice(&d.0.to_le_bytes());
         }
         TextValue::TimeSpan(t) => {
-            out.push(tt::TIMESPAN | end);
+            out.push(tt::TIMESPAN);
             out.extend_from_slice(&t.to_le_bytes());
         }
         TextValue::UniqueId(b) => {
-            out.push(tt::UNIQUE_ID | end);
+            out.push(tt::UNIQUE_ID);
             out.extend_from_slice(b);
         }
         TextValue::Uuid(b) => {
-            out.push(tt::UUID | end);
+            out.push(tt::UUID);
             out.extend_from_slice(b);
         }
         TextValue::Bytes(b) => {
             if let Ok(n) = u8::try_from(b.len()) {
-                out.push(tt::BYTES8 | end);
+                out.push(tt::BYTES8);
                 out.push(n);
             } else if let Ok(n) = u16::try_from(b.len()) {
-                out.push(tt::BYTES16 | end);
+                out.push(tt::BYTES16);
                 out.extend_from_slice(&n.to_le_bytes());
             } else {
                 let n = i32::try_from(b.len()).map_err(|_| invalid("bytes too long"))?;
-                out.push(tt::BYTES32 | end);
+                out.push(tt::BYTES32);
                 out.extend_from_slice(&n.to_le_bytes());
             }
             out.extend_from_slice(b);
@@ -320,14 +417,14 @@ fn write_text(
                 .ok_or_else(|| invalid("QName prefix must be a lowercase letter"))?;
             match names.name_id(local_name) {
                 Some(id) => {
-                    out.push(tt::QNAME_DICTIONARY | end);
+                    out.push(tt::QNAME_DICTIONARY);
                     out.push(p);
                     write_mb31(out, id);
                 }
                 // No dictionary id: fall back to the characters.
                 None => {
-                    let s = TextValue::Text(format!("{}:{local_name}", char::from(*prefix)));
-                    write_text(out, names, &s, with_end)?;
+                    let s = format!("{}:{local_name}", char::from(*prefix));
+                    write_chars(out, names, &s)?;
                 }
             }
         }

@@ -168,8 +168,67 @@ fn document() -> impl Strategy<Value = Vec<XmlEvent>> {
     })
 }
 
+/// The events with every value as a string and no comments: what an
+/// [`nbfx::EnvelopeWriter`] takes.
+fn stringly(events: &[XmlEvent]) -> Vec<XmlEvent> {
+    events
+        .iter()
+        .filter(|e| !matches!(e, XmlEvent::Comment(_)))
+        .map(|e| match e {
+            XmlEvent::Text(v) => XmlEvent::text(v.to_string()),
+            XmlEvent::Attribute {
+                prefix,
+                local_name,
+                value,
+            } => XmlEvent::attr(prefix, local_name, value.to_string()),
+            e => e.clone(),
+        })
+        .collect()
+}
+
+/// Writes `events` (from [`stringly`]) call by call.
+fn write_calls(enc: &mut SessionEncoder, events: &[XmlEvent]) -> Result<Vec<u8>, nbfx::Error> {
+    let mut w = enc.envelope();
+    for e in events {
+        match e {
+            XmlEvent::StartElement { prefix, local_name } => w.start_element(prefix, local_name),
+            XmlEvent::Attribute {
+                prefix,
+                local_name,
+                value,
+            } => w.attribute(prefix, local_name, &value.to_string()),
+            XmlEvent::NamespaceDecl { prefix, uri } => w.namespace(prefix, uri),
+            XmlEvent::Text(v) => w.text(&v.to_string()),
+            XmlEvent::EndElement => w.end_element(),
+            XmlEvent::Comment(_) => unreachable!("no comments"),
+        }?;
+    }
+    w.finish()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Call by call or from events, over a session, whole or cut anywhere (a cut
+    /// document fails the same way and defines no session string).
+    #[test]
+    fn envelope_writer_matches_events(
+        docs in prop::collection::vec(document(), 1..4),
+        budget in 0usize..4096,
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut calls = SessionEncoder::new().with_session_budget(budget);
+        let mut events = SessionEncoder::new().with_session_budget(budget);
+        for doc in &docs {
+            let doc = stringly(doc);
+            let part = &doc[..cut.index(doc.len() + 1)];
+            let expected = events.encode_envelope(part);
+            let got = write_calls(&mut calls, part);
+            prop_assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+            prop_assert_eq!(calls.dictionary().strings(), events.dictionary().strings());
+            prop_assert_eq!(write_calls(&mut calls, &doc).unwrap(), events.encode_envelope(&doc).unwrap());
+        }
+    }
 
     #[test]
     fn decode_encode_round_trip(events in document()) {
