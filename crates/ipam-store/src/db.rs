@@ -29,6 +29,31 @@ pub struct ScopePlacement {
     pub subnet: Ipv4Addr,
     /// The relationship it is linked to.
     pub relation: Option<RecordId>,
+    /// That relationship's RelationshipName.
+    pub relation_name: Option<String>,
+}
+
+/// A partner server as the checks of a failover create see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLoad {
+    /// The server's RecordId.
+    pub record_id: RecordId,
+    /// Its name.
+    pub name: String,
+    /// How many relationships name it (as either partner).
+    pub relationships: i64,
+}
+
+/// Everything the checks of a failover create read: see [`Db::failover_create_facts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateFacts {
+    /// The partner servers that exist.
+    pub servers: Vec<ServerLoad>,
+    /// The relationship that holds the same (RelationshipName, Server1RecordId,
+    /// Server2RecordId) key already, if any.
+    pub duplicate: Option<RecordId>,
+    /// Where each existing scope sits (missing scopes have no entry).
+    pub placements: Vec<ScopePlacement>,
 }
 
 /// A connection to the store: every query of the data model. Handed to write closures
@@ -65,6 +90,14 @@ where
         .map_err(|e: T::Err| StoreError::Config(format!("column {col}: {e}")))
 }
 
+/// `ids` sorted, each once.
+fn distinct(ids: &[RecordId]) -> Vec<RecordId> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted
+}
+
 fn placeholders(start: usize, n: usize) -> String {
     (start..start + n)
         .map(|i| format!("${i}"))
@@ -89,6 +122,40 @@ const SCOPE_SELECT: &str = "SELECT s.record_id, s.dhcp_server_record_id, s.scope
     FROM adm_dhcp_scopes s \
     LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
     LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id";
+
+/// The placement of each scope of `WHERE s.record_id IN (…)`, as typed rows of kind 2
+/// (columns `kind, a, b, c, d, t`: see [`CREATE_FACTS_HEAD`]).
+const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_server_record_id AS b, \
+    s.scope_id AS c, l.failover_relation_id AS d, r.relationship_name AS t \
+    FROM adm_dhcp_scopes s \
+    LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+    LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id \
+    WHERE s.record_id";
+
+/// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
+/// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
+/// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
+/// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope:
+/// see [`PLACEMENT_SELECT`].
+const CREATE_FACTS_HEAD: &str = "SELECT 0 AS kind, s.record_id AS a, \
+    (SELECT count(*) FROM adm_dhcp_failover_relations r \
+     WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
+    CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, s.name AS t \
+    FROM adm_dhcp_servers s WHERE s.record_id IN ($1, $2) \
+    UNION ALL \
+    SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations \
+    WHERE relationship_name = $3 \
+    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2";
+
+fn placement_of(row: &AnyRow) -> Result<ScopePlacement> {
+    Ok(ScopePlacement {
+        record_id: row.try_get(1)?,
+        server: row.try_get(2)?,
+        subnet: ip_of(row, "c")?,
+        relation: row.try_get(4)?,
+        relation_name: row.try_get(5)?,
+    })
+}
 
 fn scope_of(row: &AnyRow) -> Result<DhcpScopeV4> {
     Ok(DhcpScopeV4 {
@@ -198,9 +265,7 @@ impl Db<'_> {
         ids: &[RecordId],
         tail: &str,
     ) -> Result<Vec<AnyRow>> {
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
+        let sorted = distinct(ids);
         let mut out = Vec::with_capacity(sorted.len());
         for chunk in sorted.chunks(CHUNK) {
             let sql = format!("{head} IN ({}) {tail}", placeholders(1, chunk.len()));
@@ -318,9 +383,7 @@ impl Db<'_> {
         if self.backend != Backend::Postgres || ids.is_empty() {
             return Ok(());
         }
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
+        let sorted = distinct(ids);
         let sql = format!(
             "SELECT record_id FROM adm_dhcp_servers WHERE record_id IN ({}) ORDER BY record_id FOR UPDATE",
             placeholders(1, sorted.len())
@@ -678,63 +741,56 @@ impl Db<'_> {
     }
 
     /// For each of `scopes` that exists: its server, its subnet and the relationship it
-    /// is linked to, in one query (the checks of a failover create or add-scopes).
+    /// is linked to, in one query (the checks of add-scopes).
     pub async fn scope_placements(&mut self, scopes: &[RecordId]) -> Result<Vec<ScopePlacement>> {
-        let head = "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, l.failover_relation_id \
-                    FROM adm_dhcp_scopes s LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
-                    WHERE s.record_id";
-        let rows = self.rows_for_ids(head, scopes, "").await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ScopePlacement {
-                    record_id: row.try_get(0)?,
-                    server: row.try_get(1)?,
-                    subnet: ip_of(row, "scope_id")?,
-                    relation: row.try_get(3)?,
-                })
-            })
-            .collect()
+        let rows = self.rows_for_ids(PLACEMENT_SELECT, scopes, "").await?;
+        rows.iter().map(placement_of).collect()
     }
 
-    /// The servers among `ids` that exist, each with how many relationships name it.
-    pub async fn servers_with_relationship_counts(
-        &mut self,
-        ids: &[RecordId],
-    ) -> Result<Vec<(DhcpServerV4, i64)>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {SERVER_COLS}, (SELECT count(*) FROM adm_dhcp_failover_relations r \
-                 WHERE r.server1_record_id = $1 OR r.server2_record_id = $1) AS relationships \
-                 FROM adm_dhcp_servers WHERE record_id = $1"
-            )))
-            .bind(*id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
-            if let Some(row) = row {
-                out.push((server_of(&row)?, row.try_get("relationships")?));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The RecordId of the relationship with this (RelationshipName, Server1RecordId,
-    /// Server2RecordId), if any (the unique key of §3.1.1.1.44.1; 0 = absent).
-    pub async fn find_failover_id(
+    /// Everything the checks of a failover create between `server1` and `server2` read,
+    /// in one statement (for up to [`CHUNK`] distinct scopes; one more per further chunk):
+    /// the two servers with their relationship counts, the relationship holding the key
+    /// (`name`, `server1`, `server2`) already, and where each of `scopes` sits.
+    pub async fn failover_create_facts(
         &mut self,
         name: &str,
         server1: RecordId,
         server2: RecordId,
-    ) -> Result<Option<RecordId>> {
-        Ok(sqlx::query_scalar(
-            "SELECT record_id FROM adm_dhcp_failover_relations WHERE relationship_name = $1 \
-             AND coalesce(server1_record_id, 0) = $2 AND coalesce(server2_record_id, 0) = $3",
-        )
-        .bind(name)
-        .bind(server1)
-        .bind(server2)
-        .fetch_optional(&mut *self.conn)
-        .await?)
+        scopes: &[RecordId],
+    ) -> Result<CreateFacts> {
+        let ids = distinct(scopes);
+        let (first, rest) = ids.split_at(ids.len().min(CHUNK));
+        let sql = if first.is_empty() {
+            CREATE_FACTS_HEAD.to_owned()
+        } else {
+            format!(
+                "{CREATE_FACTS_HEAD} UNION ALL {PLACEMENT_SELECT} IN ({})",
+                placeholders(4, first.len())
+            )
+        };
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(server1)
+            .bind(server2)
+            .bind(name);
+        for id in first {
+            q = q.bind(*id);
+        }
+        let mut facts = CreateFacts::default();
+        for row in q.fetch_all(&mut *self.conn).await? {
+            match row.try_get::<i64, _>(0)? {
+                0 => facts.servers.push(ServerLoad {
+                    record_id: row.try_get(1)?,
+                    name: row.try_get(5)?,
+                    relationships: row.try_get(2)?,
+                }),
+                1 => facts.duplicate = Some(row.try_get(1)?),
+                _ => facts.placements.push(placement_of(&row)?),
+            }
+        }
+        if !rest.is_empty() {
+            facts.placements.extend(self.scope_placements(rest).await?);
+        }
+        Ok(facts)
     }
 
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.

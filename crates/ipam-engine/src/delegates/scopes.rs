@@ -41,14 +41,14 @@ pub(super) async fn add(
                     .ok_or(OpError::Rejected(vec![Violation::FailoverNotFound(rel)]))?;
                 db.lock_servers(&[row.server1_record_id, row.server2_record_id])
                     .await?;
+                let placements = db.scope_placements(&ids2).await?;
                 let (v, to_link) = check_scopes(
-                    &mut db,
+                    placements,
                     &ids2,
                     row.server1_record_id,
                     row.server2_record_id,
                     Some(rel),
-                )
-                .await?;
+                );
                 if !v.is_empty() {
                     return Err(OpError::Rejected(v));
                 }
