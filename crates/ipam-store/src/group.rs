@@ -10,10 +10,12 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Db, StoreError};
@@ -82,6 +84,46 @@ async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Result<(), s
     sqlx::raw_sql(sql).execute(conn).await.map(|_| ())
 }
 
+/// The writer's connection from one batch to the next, when the pool has more than one (a
+/// one-connection pool, `sqlite::memory:`, must give it back for reads): no trip through
+/// the pool per batch, and none of the ping sqlx runs on every connection given back.
+struct Kept {
+    conn: Option<PoolConnection<Any>>,
+    last_used: Instant,
+    keep: bool,
+}
+
+impl Kept {
+    /// The connection for the next batch: the kept one (pinged first, on PostgreSQL, after
+    /// the idle time the pool would ping it after; dropped if that fails), else a new one.
+    async fn get(
+        &mut self,
+        pool: &AnyPool,
+        backend: Backend,
+    ) -> Result<&mut PoolConnection<Any>, sqlx::Error> {
+        if backend == Backend::Postgres
+            && self.last_used.elapsed() >= crate::PING_IF_IDLE_FOR
+            && let Some(conn) = self.conn.as_mut()
+            && conn.ping().await.is_err()
+        {
+            self.conn = None;
+        }
+        match self.conn {
+            Some(ref mut conn) => Ok(conn),
+            None => Ok(self.conn.insert(pool.acquire().await?)),
+        }
+    }
+
+    /// After a batch: keeps the connection if the batch went well, else gives it back
+    /// (the pool tests it, and drops it if broken).
+    fn done(&mut self, ok: bool) {
+        self.last_used = Instant::now();
+        if !(ok && self.keep) {
+            self.conn = None;
+        }
+    }
+}
+
 async fn writer(
     pool: AnyPool,
     backend: Backend,
@@ -89,7 +131,26 @@ async fn writer(
     max_batch: usize,
     stats: Arc<GroupCommitStats>,
 ) {
-    while let Some(first) = rx.recv().await {
+    let mut kept = Kept {
+        conn: None,
+        last_used: Instant::now(),
+        keep: pool.options().get_max_connections() > 1,
+    };
+    // Closing the pool waits for every connection: the kept one goes back at once.
+    let closed = pool.close_event();
+    tokio::pin!(closed);
+    loop {
+        let first = tokio::select! {
+            biased;
+            job = rx.recv() => match job {
+                Some(job) => job,
+                None => break,
+            },
+            _ = &mut closed, if kept.conn.is_some() => {
+                kept.conn = None;
+                continue;
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < max_batch {
             match rx.try_recv() {
@@ -102,7 +163,11 @@ async fn writer(
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
         let mut done: Vec<Completion> = Vec::with_capacity(size);
         let outcome: Result<(), StoreError> = async {
-            let mut tx = pool.begin_with(backend.begin_write()).await?;
+            let mut tx = kept
+                .get(&pool, backend)
+                .await?
+                .begin_with(backend.begin_write())
+                .await?;
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
@@ -155,6 +220,7 @@ async fn writer(
             Ok(())
         }
         .await;
+        kept.done(outcome.is_ok());
         tracing::trace!(size, ok = outcome.is_ok(), "group commit");
         match outcome {
             Ok(()) => done.into_iter().for_each(|c| (c.deliver)(None)),

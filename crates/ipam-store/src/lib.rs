@@ -28,7 +28,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A pooled PostgreSQL connection idle for this long is pinged before it is used again.
-const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
+pub(crate) const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -193,3 +193,36 @@ each_store!(a_failed_commit_acknowledges_nothing_of_its_batch, |ts| {
         "the batch-mates of the failed commit were not acknowledged"
     );
 });
+
+each_store!(
+    closing_the_store_does_not_wait_for_the_writers_connection,
+    |ts| {
+        let store = &ts.store;
+        for name in ["a", "b"] {
+            store
+                .write(move |mut db| Box::pin(async move { db.insert_server(&named(name)).await }))
+                .await
+                .unwrap();
+        }
+        tokio::time::timeout(Duration::from_secs(10), store.close())
+            .await
+            .expect("the pool closes although the writer kept a connection between batches");
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_connection_pool_serves_reads_between_writes() {
+    let store = Store::open("sqlite::memory:").await.unwrap();
+    for name in ["a", "b", "c"] {
+        store
+            .write(move |mut db| Box::pin(async move { db.insert_server(&named(name)).await }))
+            .await
+            .unwrap();
+        let read = tokio::time::timeout(Duration::from_secs(10), counts(&store));
+        assert!(
+            read.await.is_ok(),
+            "a read waits for no connection the writer keeps"
+        );
+    }
+    assert_eq!(counts(&store).await[0], 3);
+}
