@@ -99,10 +99,21 @@ fn distinct(ids: &[RecordId]) -> Vec<RecordId> {
 }
 
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    placeholders_each(start, n, "$", "")
+}
+
+/// `{open}{i}{close}` for `i` in `start..start + n`, separated by commas.
+fn placeholders_each(start: usize, n: usize, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(n * (open.len() + close.len() + 6));
+    for i in start..start + n {
+        if i > start {
+            out.push_str(", ");
+        }
+        out.push_str(open);
+        out.push_str(&i.to_string());
+        out.push_str(close);
+    }
+    out
 }
 
 const SERVER_COLS: &str = "record_id, name, address, description";
@@ -212,6 +223,28 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Inserts a relation row (`$1` RelationshipName, then [`bind_failover_details`]).
+const INSERT_FAILOVER: &str = "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
+    server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
+    state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
+    server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
+    server1_ip, server2_ip) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+    RETURNING record_id";
+
+/// After [`INSERT_FAILOVER`], in the same call (SQLite): links the scopes of a `VALUES` list
+/// that follows to the row just inserted, found by its unique key (`$1`, `$2`, `$3`).
+const LINK_NEW_FAILOVER: &str = "INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) \
+    SELECT (SELECT record_id FROM adm_dhcp_failover_relations WHERE relationship_name = $1 \
+    AND coalesce(server1_record_id, 0) = coalesce($2, 0) \
+    AND coalesce(server2_record_id, 0) = coalesce($3, 0)), column1 FROM (VALUES";
+
+/// Binds a whole relation row: RelationshipName, then [`bind_failover_details`].
+fn bind_failover_row<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
+    let name = f.relationship_name.as_deref().unwrap_or("");
+    bind_failover_details(q.bind(name), f)
+}
 
 /// Binds the server ids and every FailoverDetails column, in table order (the columns
 /// after `relationship_name` in the INSERT and UPDATE statements).
@@ -556,21 +589,48 @@ impl Db<'_> {
     /// Inserts a relationship row from every stored `DhcpFailover` field and returns the
     /// store-assigned RecordId (the incoming `record_id` is ignored).
     pub async fn insert_failover(&mut self, f: &DhcpFailover) -> Result<RecordId> {
-        let name = f.relationship_name.as_deref().unwrap_or("");
-        let q = sqlx::query(
-            "INSERT INTO adm_dhcp_failover_relations (relationship_name, server1_record_id, server2_record_id, \
-             mode, mclt_ticks, auto_state_transition, state_switch_interval_ticks, server1_percentage, \
-             shared_secret_enabled, shared_secret, server1_state, server2_state, server1_name, server2_name, \
-             server1_ps_name, server2_ps_name, server1_ip, server2_ip) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-             RETURNING record_id",
-        )
-        .bind(name);
-        let row = bind_failover_details(q, f)
+        let row = bind_failover_row(sqlx::query(INSERT_FAILOVER), f)
             .fetch_one(&mut *self.conn)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         Ok(row.try_get(0)?)
+    }
+
+    /// [`Db::insert_failover`] then [`Db::link_scopes_bulk`] of `scopes` to the new row:
+    /// its RecordId. On SQLite the row and the links of the first [`CHUNK`] scopes go in one
+    /// call (two statements: the links find the row by its unique key), a round trip less;
+    /// an error of either is reported as the row's (SQLite writers are serialised, so once
+    /// the caller checked the scopes no link can conflict).
+    pub async fn insert_failover_with_links(
+        &mut self,
+        f: &DhcpFailover,
+        scopes: &[RecordId],
+    ) -> Result<RecordId> {
+        let (first, rest) = scopes.split_at(scopes.len().min(CHUNK));
+        if self.backend != Backend::Sqlite || first.is_empty() {
+            let id = self.insert_failover(f).await?;
+            self.link_scopes_bulk(id, scopes).await?;
+            return Ok(id);
+        }
+        let sql = format!(
+            "{INSERT_FAILOVER}; {LINK_NEW_FAILOVER} {})",
+            placeholders_each(19, first.len(), "($", ")")
+        );
+        let mut q = bind_failover_row(sqlx::query(AssertSqlSafe(sql)), f);
+        for id in first {
+            q = q.bind(*id);
+        }
+        // Every statement runs only when all rows are fetched.
+        let rows = q
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        let id = rows
+            .first()
+            .ok_or_else(|| StoreError::Config("the relation insert returned no RecordId".into()))?
+            .try_get(0)?;
+        self.link_scopes_bulk(id, rest).await?;
+        Ok(id)
     }
 
     /// Writes every stored field of `f` to the row `f.record_id`.

@@ -99,9 +99,8 @@ async fn create_in_tx(
         return Err(OpError::Rejected(v));
     }
     // Step 3: the relation row, every field from Failover; the store assigns RecordId.
-    f.record_id = db.insert_failover(&f).await?;
     // Step 4: one link per distinct scope id (none exists yet for a new relationship).
-    db.link_scopes_bulk(f.record_id, &to_link).await?;
+    f.record_id = db.insert_failover_with_links(&f, &to_link).await?;
     // The row holds exactly the stored fields of `f`; the others are not stored.
     f.modified_properties = None;
     f.set_properties = None;
