@@ -1,7 +1,8 @@
 //! Group commit: concurrent writes share one transaction and one durable commit.
 //!
 //! One writer task takes every write queued while the previous batch was committing (up to
-//! `max_batch`), runs each in its own SAVEPOINT inside one transaction, and commits once.
+//! `max_batch`), runs each in its own SAVEPOINT inside one transaction (a write alone in its
+//! batch in the bare transaction), and commits once.
 //! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
 //! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
 //! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
@@ -139,6 +140,9 @@ async fn writer(
     // Closing the pool waits for every connection: the kept one goes back at once.
     let closed = pool.close_event();
     tokio::pin!(closed);
+    // Reused from batch to batch.
+    let mut batch: Vec<Job> = Vec::new();
+    let mut done: Vec<Completion> = Vec::new();
     loop {
         let first = tokio::select! {
             biased;
@@ -151,7 +155,7 @@ async fn writer(
                 continue;
             }
         };
-        let mut batch = vec![first];
+        batch.push(first);
         while batch.len() < max_batch {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
@@ -161,7 +165,6 @@ async fn writer(
         let size = batch.len();
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
-        let mut done: Vec<Completion> = Vec::with_capacity(size);
         let outcome: Result<(), StoreError> = async {
             let mut tx = kept
                 .get(&pool, backend)
@@ -189,8 +192,12 @@ async fn writer(
                     }
                 }
             } else {
-                for job in batch.drain(..) {
-                    exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                // One statement call between two writes: the savepoint stays open from one
+                // write to the next (released and set again after a success, rolled back to
+                // after a failure), and COMMIT releases the last one.
+                exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                let last = batch.len() - 1;
+                for (i, job) in batch.drain(..).enumerate() {
                     let run = AssertUnwindSafe(job(Db {
                         conn: &mut tx,
                         backend,
@@ -199,12 +206,17 @@ async fn writer(
                     .await;
                     match run {
                         Ok(c) if c.ok => {
-                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                            if i < last {
+                                exec(
+                                    &mut tx,
+                                    "RELEASE SAVEPOINT ipamd_write; SAVEPOINT ipamd_write",
+                                )
+                                .await?;
+                            }
                             done.push(c);
                         }
                         other => {
                             exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
-                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
                             match other {
                                 Ok(c) => done.push(c),
                                 // A panicked write has no completion: its caller sees the channel close.
@@ -223,14 +235,14 @@ async fn writer(
         kept.done(outcome.is_ok());
         tracing::trace!(size, ok = outcome.is_ok(), "group commit");
         match outcome {
-            Ok(()) => done.into_iter().for_each(|c| (c.deliver)(None)),
+            Ok(()) => done.drain(..).for_each(|c| (c.deliver)(None)),
             Err(e) => {
                 tracing::warn!(error = %e, size, "group commit failed; every write of the batch failed");
-                done.into_iter().for_each(|c| (c.deliver)(Some(&e)));
+                done.drain(..).for_each(|c| (c.deliver)(Some(&e)));
             }
         }
         // Jobs never run because the batch broke early are dropped: their callers see a
         // closed channel, reported as a failed write.
-        drop(batch);
+        batch.clear();
     }
 }
