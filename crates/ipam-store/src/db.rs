@@ -584,6 +584,31 @@ impl Db<'_> {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Sets `FailoverConfigSyncStatus` of each of `ids` that exists, one statement per
+    /// [`CHUNK`] distinct ids; returns the RecordIds of the scopes that exist, sorted.
+    pub async fn set_failover_config_sync_statuses(
+        &mut self,
+        ids: &[RecordId],
+        status: DhcpFailoverConfigSyncStatus,
+    ) -> Result<Vec<RecordId>> {
+        let sorted = distinct(ids);
+        let mut out = Vec::with_capacity(sorted.len());
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE adm_dhcp_scopes SET failover_config_sync_status = $1 \
+                 WHERE record_id IN ({}) RETURNING record_id",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, RecordId>(AssertSqlSafe(sql)).bind(status.as_str());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&mut *self.conn).await?);
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
     // ----- ADM_DhcpFailoverRelationTable ----------------------------------------------
 
     /// Inserts a relationship row from every stored `DhcpFailover` field and returns the
