@@ -422,3 +422,82 @@ each_store!(
         assert_eq!(counts(&ts.store).await, [100, 1000, 1000, 1000]);
     }
 );
+
+each_store!(
+    every_violation_at_once_over_more_than_500_scopes_is_reported_in_order,
+    |ts| {
+        let engine = Engine::new(ts.store.clone());
+        let (s, scopes) = seed(&ts.store, 3, 255).await;
+        let mut rels = Vec::new();
+        for (k, scope) in scopes[0].iter().take(31).enumerate() {
+            rels.push(created(&engine, &format!("r{k}"), s[0], s[1], vec![*scope]).await);
+        }
+        let before = counts(&ts.store).await;
+        // 513 ids, so the checks read the scopes in more than one chunk.
+        let mut ids = vec![90001, scopes[2][0]];
+        ids.extend(&scopes[0]);
+        ids.extend(&scopes[1]);
+        ids.push(90002);
+        let (r, sink) = run(
+            &engine,
+            &create(Some(failover("r0", s[0], s[1])), Some(ids)),
+        )
+        .await;
+        let e = assert_failed_with(&sink, &r, IpamExceptionId::IpamApiOperationNotAllowed);
+        let limit = |i: usize| {
+            format!(
+                "DHCP server {} (dhcp{}.test) is already in 31 failover relationships, the most a DHCP server allows (31)",
+                s[i],
+                i + 1
+            )
+        };
+        let duplicate = format!(
+            "a failover relationship named 'r0' between servers {} and {} already exists (RecordId {})",
+            s[0], s[1], rels[0]
+        );
+        let missing = "ScopeIds 90001, 90002 name no DHCP scope in the IPAM database".to_owned();
+        let partner = format!(
+            "scope {} (10.0.0.0) belongs to DHCP server {}, which is neither partner ({}, {}) of the relationship",
+            scopes[2][0], s[2], s[0], s[1]
+        );
+        let taken: Vec<String> = (0..31)
+            .map(|k| {
+                format!(
+                    "scope {} (10.{k}.0.0) is already in failover relationship 'r{k}' (RecordId {})",
+                    scopes[0][k], rels[k]
+                )
+            })
+            .collect();
+        let mut all = vec![
+            limit(0),
+            limit(1),
+            duplicate.clone(),
+            missing.clone(),
+            partner.clone(),
+        ];
+        all.extend(taken.iter().cloned());
+        assert_eq!(e.message, all.join("; "));
+        let unique = e.inner.as_ref().expect("unique-key inner exception");
+        assert_eq!(
+            unique.exception_id,
+            IpamExceptionId::IpamApiFailedWithUniqueKeyViolation
+        );
+        let mut dup_and_taken = vec![duplicate];
+        dup_and_taken.extend(taken);
+        assert_eq!(unique.message, dup_and_taken.join("; "));
+        let not_found = unique.inner.as_ref().expect("not-found inner exception");
+        assert_eq!(
+            not_found.exception_id,
+            IpamExceptionId::IpamApiDhcpScopeNotFoundInDB
+        );
+        assert_eq!(not_found.message, missing);
+        let elsewhere = not_found.inner.as_ref().expect("partner inner exception");
+        assert_eq!(
+            elsewhere.exception_id,
+            IpamExceptionId::IpamApiDhcpScopesNotPartOfSameServer
+        );
+        assert_eq!(elsewhere.message, partner);
+        assert!(elsewhere.inner.is_none());
+        assert_eq!(counts(&ts.store).await, before);
+    }
+);

@@ -29,6 +29,31 @@ pub struct ScopePlacement {
     pub subnet: Ipv4Addr,
     /// The relationship it is linked to.
     pub relation: Option<RecordId>,
+    /// That relationship's RelationshipName.
+    pub relation_name: Option<String>,
+}
+
+/// A partner server as the checks of a failover create see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerLoad {
+    /// The server's RecordId.
+    pub record_id: RecordId,
+    /// Its name.
+    pub name: String,
+    /// How many relationships name it (as either partner).
+    pub relationships: i64,
+}
+
+/// Everything the checks of a failover create read: see [`Db::failover_create_facts`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateFacts {
+    /// The partner servers that exist.
+    pub servers: Vec<ServerLoad>,
+    /// The relationship that holds the same (RelationshipName, Server1RecordId,
+    /// Server2RecordId) key already, if any.
+    pub duplicate: Option<RecordId>,
+    /// Where each existing scope sits (missing scopes have no entry).
+    pub placements: Vec<ScopePlacement>,
 }
 
 /// A connection to the store: every query of the data model. Handed to write closures
@@ -65,11 +90,30 @@ where
         .map_err(|e: T::Err| StoreError::Config(format!("column {col}: {e}")))
 }
 
+/// `ids` sorted, each once.
+fn distinct(ids: &[RecordId]) -> Vec<RecordId> {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted
+}
+
 fn placeholders(start: usize, n: usize) -> String {
-    (start..start + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    placeholders_each(start, n, "$", "")
+}
+
+/// `{open}{i}{close}` for `i` in `start..start + n`, separated by commas.
+fn placeholders_each(start: usize, n: usize, open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(n * (open.len() + close.len() + 6));
+    for i in start..start + n {
+        if i > start {
+            out.push_str(", ");
+        }
+        out.push_str(open);
+        out.push_str(&i.to_string());
+        out.push_str(close);
+    }
+    out
 }
 
 const SERVER_COLS: &str = "record_id, name, address, description";
@@ -89,6 +133,40 @@ const SCOPE_SELECT: &str = "SELECT s.record_id, s.dhcp_server_record_id, s.scope
     FROM adm_dhcp_scopes s \
     LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
     LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id";
+
+/// The placement of each scope of `WHERE s.record_id IN (…)`, as typed rows of kind 2
+/// (columns `kind, a, b, c, d, t`: see [`CREATE_FACTS_HEAD`]).
+const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_server_record_id AS b, \
+    s.scope_id AS c, l.failover_relation_id AS d, r.relationship_name AS t \
+    FROM adm_dhcp_scopes s \
+    LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+    LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id \
+    WHERE s.record_id";
+
+/// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
+/// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
+/// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
+/// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope:
+/// see [`PLACEMENT_SELECT`].
+const CREATE_FACTS_HEAD: &str = "SELECT 0 AS kind, s.record_id AS a, \
+    (SELECT count(*) FROM adm_dhcp_failover_relations r \
+     WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
+    CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, s.name AS t \
+    FROM adm_dhcp_servers s WHERE s.record_id IN ($1, $2) \
+    UNION ALL \
+    SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations \
+    WHERE relationship_name = $3 \
+    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2";
+
+fn placement_of(row: &AnyRow) -> Result<ScopePlacement> {
+    Ok(ScopePlacement {
+        record_id: row.try_get(1)?,
+        server: row.try_get(2)?,
+        subnet: ip_of(row, "c")?,
+        relation: row.try_get(4)?,
+        relation_name: row.try_get(5)?,
+    })
+}
 
 fn scope_of(row: &AnyRow) -> Result<DhcpScopeV4> {
     Ok(DhcpScopeV4 {
@@ -146,6 +224,28 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
+/// Inserts a relation row (`$1` RelationshipName, then [`bind_failover_details`]).
+const INSERT_FAILOVER: &str = "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
+    server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
+    state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
+    server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
+    server1_ip, server2_ip) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+    RETURNING record_id";
+
+/// After [`INSERT_FAILOVER`], in the same call (SQLite): links the scopes of a `VALUES` list
+/// that follows to the row just inserted, found by its unique key (`$1`, `$2`, `$3`).
+const LINK_NEW_FAILOVER: &str = "INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) \
+    SELECT (SELECT record_id FROM adm_dhcp_failover_relations WHERE relationship_name = $1 \
+    AND coalesce(server1_record_id, 0) = coalesce($2, 0) \
+    AND coalesce(server2_record_id, 0) = coalesce($3, 0)), column1 FROM (VALUES";
+
+/// Binds a whole relation row: RelationshipName, then [`bind_failover_details`].
+fn bind_failover_row<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
+    let name = f.relationship_name.as_deref().unwrap_or("");
+    bind_failover_details(q.bind(name), f)
+}
+
 /// Binds the server ids and every FailoverDetails column, in table order (the columns
 /// after `relationship_name` in the INSERT and UPDATE statements).
 fn bind_failover_details<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
@@ -198,9 +298,7 @@ impl Db<'_> {
         ids: &[RecordId],
         tail: &str,
     ) -> Result<Vec<AnyRow>> {
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
+        let sorted = distinct(ids);
         let mut out = Vec::with_capacity(sorted.len());
         for chunk in sorted.chunks(CHUNK) {
             let sql = format!("{head} IN ({}) {tail}", placeholders(1, chunk.len()));
@@ -318,9 +416,7 @@ impl Db<'_> {
         if self.backend != Backend::Postgres || ids.is_empty() {
             return Ok(());
         }
-        let mut sorted = ids.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
+        let sorted = distinct(ids);
         let sql = format!(
             "SELECT record_id FROM adm_dhcp_servers WHERE record_id IN ({}) ORDER BY record_id FOR UPDATE",
             placeholders(1, sorted.len())
@@ -488,26 +584,78 @@ impl Db<'_> {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Sets `FailoverConfigSyncStatus` of each of `ids` that exists, one statement per
+    /// [`CHUNK`] distinct ids; returns the RecordIds of the scopes that exist, sorted.
+    pub async fn set_failover_config_sync_statuses(
+        &mut self,
+        ids: &[RecordId],
+        status: DhcpFailoverConfigSyncStatus,
+    ) -> Result<Vec<RecordId>> {
+        let sorted = distinct(ids);
+        let mut out = Vec::with_capacity(sorted.len());
+        for chunk in sorted.chunks(CHUNK) {
+            let sql = format!(
+                "UPDATE adm_dhcp_scopes SET failover_config_sync_status = $1 \
+                 WHERE record_id IN ({}) RETURNING record_id",
+                placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, RecordId>(AssertSqlSafe(sql)).bind(status.as_str());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&mut *self.conn).await?);
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
     // ----- ADM_DhcpFailoverRelationTable ----------------------------------------------
 
     /// Inserts a relationship row from every stored `DhcpFailover` field and returns the
     /// store-assigned RecordId (the incoming `record_id` is ignored).
     pub async fn insert_failover(&mut self, f: &DhcpFailover) -> Result<RecordId> {
-        let name = f.relationship_name.as_deref().unwrap_or("");
-        let q = sqlx::query(
-            "INSERT INTO adm_dhcp_failover_relations (relationship_name, server1_record_id, server2_record_id, \
-             mode, mclt_ticks, auto_state_transition, state_switch_interval_ticks, server1_percentage, \
-             shared_secret_enabled, shared_secret, server1_state, server2_state, server1_name, server2_name, \
-             server1_ps_name, server2_ps_name, server1_ip, server2_ip) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-             RETURNING record_id",
-        )
-        .bind(name);
-        let row = bind_failover_details(q, f)
+        let row = bind_failover_row(sqlx::query(INSERT_FAILOVER), f)
             .fetch_one(&mut *self.conn)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         Ok(row.try_get(0)?)
+    }
+
+    /// [`Db::insert_failover`] then [`Db::link_scopes_bulk`] of `scopes` to the new row:
+    /// its RecordId. On SQLite the row and the links of the first [`CHUNK`] scopes go in one
+    /// call (two statements: the links find the row by its unique key), a round trip less;
+    /// an error of either is reported as the row's (SQLite writers are serialised, so once
+    /// the caller checked the scopes no link can conflict).
+    pub async fn insert_failover_with_links(
+        &mut self,
+        f: &DhcpFailover,
+        scopes: &[RecordId],
+    ) -> Result<RecordId> {
+        let (first, rest) = scopes.split_at(scopes.len().min(CHUNK));
+        if self.backend != Backend::Sqlite || first.is_empty() {
+            let id = self.insert_failover(f).await?;
+            self.link_scopes_bulk(id, scopes).await?;
+            return Ok(id);
+        }
+        let sql = format!(
+            "{INSERT_FAILOVER}; {LINK_NEW_FAILOVER} {})",
+            placeholders_each(19, first.len(), "($", ")")
+        );
+        let mut q = bind_failover_row(sqlx::query(AssertSqlSafe(sql)), f);
+        for id in first {
+            q = q.bind(*id);
+        }
+        // Every statement runs only when all rows are fetched.
+        let rows = q
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
+        let id = rows
+            .first()
+            .ok_or_else(|| StoreError::Config("the relation insert returned no RecordId".into()))?
+            .try_get(0)?;
+        self.link_scopes_bulk(id, rest).await?;
+        Ok(id)
     }
 
     /// Writes every stored field of `f` to the row `f.record_id`.
@@ -678,63 +826,56 @@ impl Db<'_> {
     }
 
     /// For each of `scopes` that exists: its server, its subnet and the relationship it
-    /// is linked to, in one query (the checks of a failover create or add-scopes).
+    /// is linked to, in one query (the checks of add-scopes).
     pub async fn scope_placements(&mut self, scopes: &[RecordId]) -> Result<Vec<ScopePlacement>> {
-        let head = "SELECT s.record_id, s.dhcp_server_record_id, s.scope_id, l.failover_relation_id \
-                    FROM adm_dhcp_scopes s LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
-                    WHERE s.record_id";
-        let rows = self.rows_for_ids(head, scopes, "").await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ScopePlacement {
-                    record_id: row.try_get(0)?,
-                    server: row.try_get(1)?,
-                    subnet: ip_of(row, "scope_id")?,
-                    relation: row.try_get(3)?,
-                })
-            })
-            .collect()
+        let rows = self.rows_for_ids(PLACEMENT_SELECT, scopes, "").await?;
+        rows.iter().map(placement_of).collect()
     }
 
-    /// The servers among `ids` that exist, each with how many relationships name it.
-    pub async fn servers_with_relationship_counts(
-        &mut self,
-        ids: &[RecordId],
-    ) -> Result<Vec<(DhcpServerV4, i64)>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {SERVER_COLS}, (SELECT count(*) FROM adm_dhcp_failover_relations r \
-                 WHERE r.server1_record_id = $1 OR r.server2_record_id = $1) AS relationships \
-                 FROM adm_dhcp_servers WHERE record_id = $1"
-            )))
-            .bind(*id)
-            .fetch_optional(&mut *self.conn)
-            .await?;
-            if let Some(row) = row {
-                out.push((server_of(&row)?, row.try_get("relationships")?));
-            }
-        }
-        Ok(out)
-    }
-
-    /// The RecordId of the relationship with this (RelationshipName, Server1RecordId,
-    /// Server2RecordId), if any (the unique key of §3.1.1.1.44.1; 0 = absent).
-    pub async fn find_failover_id(
+    /// Everything the checks of a failover create between `server1` and `server2` read,
+    /// in one statement (for up to [`CHUNK`] distinct scopes; one more per further chunk):
+    /// the two servers with their relationship counts, the relationship holding the key
+    /// (`name`, `server1`, `server2`) already, and where each of `scopes` sits.
+    pub async fn failover_create_facts(
         &mut self,
         name: &str,
         server1: RecordId,
         server2: RecordId,
-    ) -> Result<Option<RecordId>> {
-        Ok(sqlx::query_scalar(
-            "SELECT record_id FROM adm_dhcp_failover_relations WHERE relationship_name = $1 \
-             AND coalesce(server1_record_id, 0) = $2 AND coalesce(server2_record_id, 0) = $3",
-        )
-        .bind(name)
-        .bind(server1)
-        .bind(server2)
-        .fetch_optional(&mut *self.conn)
-        .await?)
+        scopes: &[RecordId],
+    ) -> Result<CreateFacts> {
+        let ids = distinct(scopes);
+        let (first, rest) = ids.split_at(ids.len().min(CHUNK));
+        let sql = if first.is_empty() {
+            CREATE_FACTS_HEAD.to_owned()
+        } else {
+            format!(
+                "{CREATE_FACTS_HEAD} UNION ALL {PLACEMENT_SELECT} IN ({})",
+                placeholders(4, first.len())
+            )
+        };
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(server1)
+            .bind(server2)
+            .bind(name);
+        for id in first {
+            q = q.bind(*id);
+        }
+        let mut facts = CreateFacts::default();
+        for row in q.fetch_all(&mut *self.conn).await? {
+            match row.try_get::<i64, _>(0)? {
+                0 => facts.servers.push(ServerLoad {
+                    record_id: row.try_get(1)?,
+                    name: row.try_get(5)?,
+                    relationships: row.try_get(2)?,
+                }),
+                1 => facts.duplicate = Some(row.try_get(1)?),
+                _ => facts.placements.push(placement_of(&row)?),
+            }
+        }
+        if !rest.is_empty() {
+            facts.placements.extend(self.scope_placements(rest).await?);
+        }
+        Ok(facts)
     }
 
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.

@@ -1,7 +1,8 @@
 //! Group commit: concurrent writes share one transaction and one durable commit.
 //!
 //! One writer task takes every write queued while the previous batch was committing (up to
-//! `max_batch`), runs each in its own SAVEPOINT inside one transaction, and commits once.
+//! `max_batch`), runs each in its own SAVEPOINT inside one transaction (a write alone in its
+//! batch in the bare transaction), and commits once.
 //! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
 //! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
 //! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
@@ -10,10 +11,12 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Db, StoreError};
@@ -82,6 +85,46 @@ async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Result<(), s
     sqlx::raw_sql(sql).execute(conn).await.map(|_| ())
 }
 
+/// The writer's connection from one batch to the next, when the pool has more than one (a
+/// one-connection pool, `sqlite::memory:`, must give it back for reads): no trip through
+/// the pool per batch, and none of the ping sqlx runs on every connection given back.
+struct Kept {
+    conn: Option<PoolConnection<Any>>,
+    last_used: Instant,
+    keep: bool,
+}
+
+impl Kept {
+    /// The connection for the next batch: the kept one (pinged first, on PostgreSQL, after
+    /// the idle time the pool would ping it after; dropped if that fails), else a new one.
+    async fn get(
+        &mut self,
+        pool: &AnyPool,
+        backend: Backend,
+    ) -> Result<&mut PoolConnection<Any>, sqlx::Error> {
+        if backend == Backend::Postgres
+            && self.last_used.elapsed() >= crate::PING_IF_IDLE_FOR
+            && let Some(conn) = self.conn.as_mut()
+            && conn.ping().await.is_err()
+        {
+            self.conn = None;
+        }
+        match self.conn {
+            Some(ref mut conn) => Ok(conn),
+            None => Ok(self.conn.insert(pool.acquire().await?)),
+        }
+    }
+
+    /// After a batch: keeps the connection if the batch went well, else gives it back
+    /// (the pool tests it, and drops it if broken).
+    fn done(&mut self, ok: bool) {
+        self.last_used = Instant::now();
+        if !(ok && self.keep) {
+            self.conn = None;
+        }
+    }
+}
+
 async fn writer(
     pool: AnyPool,
     backend: Backend,
@@ -89,8 +132,30 @@ async fn writer(
     max_batch: usize,
     stats: Arc<GroupCommitStats>,
 ) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
+    let mut kept = Kept {
+        conn: None,
+        last_used: Instant::now(),
+        keep: pool.options().get_max_connections() > 1,
+    };
+    // Closing the pool waits for every connection: the kept one goes back at once.
+    let closed = pool.close_event();
+    tokio::pin!(closed);
+    // Reused from batch to batch.
+    let mut batch: Vec<Job> = Vec::new();
+    let mut done: Vec<Completion> = Vec::new();
+    loop {
+        let first = tokio::select! {
+            biased;
+            job = rx.recv() => match job {
+                Some(job) => job,
+                None => break,
+            },
+            _ = &mut closed, if kept.conn.is_some() => {
+                kept.conn = None;
+                continue;
+            }
+        };
+        batch.push(first);
         while batch.len() < max_batch {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
@@ -100,9 +165,12 @@ async fn writer(
         let size = batch.len();
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
-        let mut done: Vec<Completion> = Vec::with_capacity(size);
         let outcome: Result<(), StoreError> = async {
-            let mut tx = pool.begin_with(backend.begin_write()).await?;
+            let mut tx = kept
+                .get(&pool, backend)
+                .await?
+                .begin_with(backend.begin_write())
+                .await?;
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
@@ -124,8 +192,12 @@ async fn writer(
                     }
                 }
             } else {
-                for job in batch.drain(..) {
-                    exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                // One statement call between two writes: the savepoint stays open from one
+                // write to the next (released and set again after a success, rolled back to
+                // after a failure), and COMMIT releases the last one.
+                exec(&mut tx, "SAVEPOINT ipamd_write").await?;
+                let last = batch.len() - 1;
+                for (i, job) in batch.drain(..).enumerate() {
                     let run = AssertUnwindSafe(job(Db {
                         conn: &mut tx,
                         backend,
@@ -134,12 +206,17 @@ async fn writer(
                     .await;
                     match run {
                         Ok(c) if c.ok => {
-                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
+                            if i < last {
+                                exec(
+                                    &mut tx,
+                                    "RELEASE SAVEPOINT ipamd_write; SAVEPOINT ipamd_write",
+                                )
+                                .await?;
+                            }
                             done.push(c);
                         }
                         other => {
                             exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
-                            exec(&mut tx, "RELEASE SAVEPOINT ipamd_write").await?;
                             match other {
                                 Ok(c) => done.push(c),
                                 // A panicked write has no completion: its caller sees the channel close.
@@ -155,16 +232,17 @@ async fn writer(
             Ok(())
         }
         .await;
+        kept.done(outcome.is_ok());
         tracing::trace!(size, ok = outcome.is_ok(), "group commit");
         match outcome {
-            Ok(()) => done.into_iter().for_each(|c| (c.deliver)(None)),
+            Ok(()) => done.drain(..).for_each(|c| (c.deliver)(None)),
             Err(e) => {
                 tracing::warn!(error = %e, size, "group commit failed; every write of the batch failed");
-                done.into_iter().for_each(|c| (c.deliver)(Some(&e)));
+                done.drain(..).for_each(|c| (c.deliver)(Some(&e)));
             }
         }
         // Jobs never run because the batch broke early are dropped: their callers see a
         // closed channel, reported as a failed write.
-        drop(batch);
+        batch.clear();
     }
 }

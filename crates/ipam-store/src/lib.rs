@@ -17,15 +17,18 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor};
 use tokio::sync::Mutex;
 
-pub use db::{Db, ScopePlacement};
+pub use db::{CreateFacts, Db, ScopePlacement, ServerLoad};
 pub use error::{Entity, StoreError, UniqueConstraint};
 pub use group::GroupCommitStats;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A pooled PostgreSQL connection idle for this long is pinged before it is used again.
+pub(crate) const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,9 +153,25 @@ impl Store {
         let connect = AnyConnectOptions::from_str(&url)
             .map_err(|e| StoreError::Config(format!("bad database URL: {e}")))?;
         let durable = opts.durable;
+        // sqlx pings every pooled connection before handing it out: one more round trip
+        // (a hop to SQLite's worker thread, a network round trip to PostgreSQL) before
+        // every transaction and read. An SQLite connection is a handle on a local file and
+        // cannot go stale, so it is never pinged; a PostgreSQL connection is pinged only
+        // when it has been idle for a while (a busy one proves itself alive every time).
         let mut pool = AnyPoolOptions::new()
             .max_connections(opts.max_connections)
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            .test_before_acquire(false);
+        if backend == Backend::Postgres {
+            pool = pool.before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_IF_IDLE_FOR {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
+        }
         if backend == Backend::Sqlite {
             pool = pool.after_connect(move |conn, _| {
                 Box::pin(async move {

@@ -16,6 +16,14 @@ fn named(name: &str) -> NewDhcpServer {
     }
 }
 
+/// Registers the server `name` through the group-commit writer.
+async fn register(store: &Store, name: &'static str) -> Result<(), StoreError> {
+    store
+        .write(move |mut db| Box::pin(async move { db.insert_server(&named(name)).await }))
+        .await
+        .map(drop)
+}
+
 /// A second, independent store on the same data, without group commit: it sees only what
 /// is committed.
 async fn observer(url: &str) -> Store {
@@ -48,10 +56,7 @@ each_store!(
     a_failing_write_fails_alone_and_acknowledged_writes_are_committed,
     |ts| {
         let store = &ts.store;
-        store
-            .write(|mut db| Box::pin(async move { db.insert_server(&named("taken")).await }))
-            .await
-            .unwrap();
+        register(store, "taken").await.unwrap();
         let watcher = observer(&ts.url).await;
         let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
         let blocker = block_writer(store);
@@ -193,3 +198,54 @@ each_store!(a_failed_commit_acknowledges_nothing_of_its_batch, |ts| {
         "the batch-mates of the failed commit were not acknowledged"
     );
 });
+
+each_store!(
+    closing_the_store_does_not_wait_for_the_writers_connection,
+    |ts| {
+        let store = &ts.store;
+        for name in ["a", "b"] {
+            register(store, name).await.unwrap();
+        }
+        tokio::time::timeout(Duration::from_secs(10), store.close())
+            .await
+            .expect("the pool closes although the writer kept a connection between batches");
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_connection_pool_serves_reads_between_writes() {
+    let store = Store::open("sqlite::memory:").await.unwrap();
+    for name in ["a", "b", "c"] {
+        register(&store, name).await.unwrap();
+        let read = tokio::time::timeout(Duration::from_secs(10), counts(&store));
+        assert!(
+            read.await.is_ok(),
+            "a read waits for no connection the writer keeps"
+        );
+    }
+    assert_eq!(counts(&store).await[0], 3);
+}
+
+each_store!(
+    failures_next_to_each_other_and_last_in_a_batch_fail_alone,
+    |ts| {
+        let store = &ts.store;
+        register(store, "taken").await.unwrap();
+        let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
+        let blocker = block_writer(store);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Polled in order, so queued in order, into the batch after the blocker's.
+        let names = ["w1", "taken", "taken", "w2", "taken"];
+        let results = futures::future::join_all(names.map(|name| register(store, name))).await;
+        blocker.await.unwrap();
+        for (name, r) in names.iter().zip(&results) {
+            assert_eq!(r.is_ok(), *name != "taken", "{name}: {r:?}");
+        }
+        assert_eq!(counts(store).await[0], 3);
+        let batches = store.group_commit_stats().batches.load(Ordering::Relaxed) - before;
+        assert_eq!(
+            batches, 2,
+            "the blocker's batch, then the five writes in one"
+        );
+    }
+);

@@ -452,3 +452,67 @@ async fn sqlite_commits_are_durable_across_reopen() {
     let reopened = Store::open(&ts.url).await.unwrap();
     assert_eq!(counts(&reopened).await, [2, 0, 0, 0]);
 }
+
+each_store!(a_relationship_and_its_links_are_inserted_together, |ts| {
+    let store = &ts.store;
+    let (a, b) = two_servers(store).await;
+    // 600 scopes (more than one chunk of links), on both servers.
+    let (ids, rels) = store
+        .write(move |mut db| {
+            Box::pin(async move {
+                let mut ids = Vec::new();
+                for net in 0..=255u8 {
+                    ids.push(db.insert_scope(&scope(a, net)).await?.record_id);
+                    ids.push(db.insert_scope(&scope(b, net)).await?.record_id);
+                }
+                // Same name, other servers (one absent): a different key.
+                let other = db.insert_failover(&failover("rel", b, a)).await?;
+                let solo = db
+                    .insert_failover_with_links(&failover("rel", a, 0), &ids[..1])
+                    .await?;
+                let none = db
+                    .insert_failover_with_links(&failover("none", a, b), &[])
+                    .await?;
+                let small = db
+                    .insert_failover_with_links(&failover("small", a, b), &ids[1..4])
+                    .await?;
+                let big = db
+                    .insert_failover_with_links(&failover("rel", a, b), &ids[4..])
+                    .await?;
+                Ok::<_, StoreError>((ids, [other, solo, none, small, big]))
+            })
+        })
+        .await
+        .unwrap();
+    let [other, solo, none, small, big] = rels;
+    let mut conn = store.conn().await.unwrap();
+    let mut db = conn.db();
+    assert!(db.scope_ids_of_failover(other).await.unwrap().is_empty());
+    assert_eq!(db.scope_ids_of_failover(solo).await.unwrap(), ids[..1]);
+    assert!(db.scope_ids_of_failover(none).await.unwrap().is_empty());
+    assert_eq!(db.scope_ids_of_failover(small).await.unwrap(), ids[1..4]);
+    assert_eq!(db.scope_ids_of_failover(big).await.unwrap(), ids[4..]);
+    let mut stored = db.get_failover(big).await.unwrap().unwrap();
+    stored.record_id = 0;
+    let mut want = failover("rel", a, b);
+    want.record_id = 0;
+    assert_eq!(stored, want);
+    drop(conn);
+    assert_eq!(counts(store).await, [2, 512, 5, 512]);
+    // A taken key: neither the row nor its links.
+    let err = store
+        .write(move |mut db| {
+            Box::pin(async move {
+                db.insert_failover_with_links(&failover("small", a, b), &[ids[0]])
+                    .await
+            })
+        })
+        .await
+        .unwrap_err();
+    let StoreError::UniqueViolation { constraint, detail } = err else {
+        panic!("not a unique violation: {err:?}")
+    };
+    assert_eq!(constraint, UniqueConstraint::FailoverRelation);
+    assert!(detail.contains("RelationshipName 'small'"), "{detail}");
+    assert_eq!(counts(store).await, [2, 512, 5, 512]);
+});

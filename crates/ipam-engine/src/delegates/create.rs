@@ -12,22 +12,19 @@ use crate::progress::{SubTaskKind, Tracker};
 use crate::{Engine, MAX_RELATIONSHIPS_PER_SERVER, OperationResult};
 
 /// Checks `ids` against a relationship between `s1` and `s2` (`this`, when it exists
-/// already): every scope exists, sits on a partner, and is in no other relationship.
-/// Returns the violations and the ids not yet linked to `this`.
-pub(super) async fn check_scopes(
-    db: &mut Db<'_>,
+/// already), given where the scopes sit (`placements`, from the store): every scope exists,
+/// sits on a partner, and is in no other relationship. Returns the violations and the ids
+/// not yet linked to `this`.
+pub(super) fn check_scopes(
+    placements: Vec<ScopePlacement>,
     ids: &[RecordId],
     s1: RecordId,
     s2: RecordId,
     this: Option<RecordId>,
-) -> Result<(Vec<Violation>, Vec<RecordId>), OpError> {
+) -> (Vec<Violation>, Vec<RecordId>) {
     let mut v = Vec::new();
-    let placed: HashMap<RecordId, ScopePlacement> = db
-        .scope_placements(ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.record_id, p))
-        .collect();
+    let placed: HashMap<RecordId, ScopePlacement> =
+        placements.into_iter().map(|p| (p.record_id, p)).collect();
     let missing: Vec<RecordId> = ids
         .iter()
         .copied()
@@ -36,7 +33,6 @@ pub(super) async fn check_scopes(
     if !missing.is_empty() {
         v.push(Violation::ScopesNotFound(missing));
     }
-    let mut names: HashMap<RecordId, String> = HashMap::new();
     let mut to_link = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(p) = placed.get(id) else { continue };
@@ -51,74 +47,60 @@ pub(super) async fn check_scopes(
         }
         match p.relation {
             Some(rel) if Some(rel) == this => {} // already linked here: no second link
-            Some(rel) => {
-                let name = match names.get(&rel) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = db
-                            .get_failover(rel)
-                            .await?
-                            .and_then(|f| f.relationship_name)
-                            .unwrap_or_default();
-                        names.insert(rel, n.clone());
-                        n
-                    }
-                };
-                v.push(Violation::ScopeInOtherRelationship {
-                    scope: *id,
-                    subnet: p.subnet.to_string(),
-                    relation: rel,
-                    relation_name: name,
-                });
-            }
+            Some(rel) => v.push(Violation::ScopeInOtherRelationship {
+                scope: *id,
+                subnet: p.subnet.to_string(),
+                relation: rel,
+                relation_name: p.relation_name.clone().unwrap_or_default(),
+            }),
             None => to_link.push(*id),
         }
     }
-    Ok((v, to_link))
+    (v, to_link)
 }
 
 /// The whole create, inside one transaction: checks against the stored data (every
-/// violation is collected), the relation row, then one link per distinct scope id.
+/// violation is collected; the store reads every fact they need in one statement), the
+/// relation row, then one link per distinct scope id.
 async fn create_in_tx(
     db: &mut Db<'_>,
     mut f: DhcpFailover,
     ids: Vec<RecordId>,
 ) -> Result<DhcpFailover, OpError> {
     let (s1, s2) = (f.server1_record_id, f.server2_record_id);
-    let name = f.relationship_name.clone().unwrap_or_default();
+    let name = f.relationship_name.as_deref().unwrap_or_default();
     db.lock_servers(&[s1, s2]).await?;
+    let facts = db.failover_create_facts(name, s1, s2, &ids).await?;
     let mut v = Vec::new();
-    let servers = db.servers_with_relationship_counts(&[s1, s2]).await?;
     for (field, id) in [("Server1RecordId", s1), ("Server2RecordId", s2)] {
-        match servers.iter().find(|(s, _)| s.record_id == id) {
+        match facts.servers.iter().find(|s| s.record_id == id) {
             None => v.push(Violation::ServerNotFound { field, id }),
-            Some((server, count)) if *count >= MAX_RELATIONSHIPS_PER_SERVER => {
+            Some(s) if s.relationships >= MAX_RELATIONSHIPS_PER_SERVER => {
                 v.push(Violation::ServerRelationshipLimit {
                     server: id,
-                    name: server.name.clone(),
-                    count: *count,
+                    name: s.name.clone(),
+                    count: s.relationships,
                 })
             }
             Some(_) => {}
         }
     }
-    if let Some(existing) = db.find_failover_id(&name, s1, s2).await? {
+    if let Some(existing) = facts.duplicate {
         v.push(Violation::DuplicateRelationship {
-            name: name.clone(),
+            name: name.to_owned(),
             server1: s1,
             server2: s2,
             existing,
         });
     }
-    let (scope_violations, to_link) = check_scopes(db, &ids, s1, s2, None).await?;
+    let (scope_violations, to_link) = check_scopes(facts.placements, &ids, s1, s2, None);
     v.extend(scope_violations);
     if !v.is_empty() {
         return Err(OpError::Rejected(v));
     }
     // Step 3: the relation row, every field from Failover; the store assigns RecordId.
-    f.record_id = db.insert_failover(&f).await?;
     // Step 4: one link per distinct scope id (none exists yet for a new relationship).
-    db.link_scopes_bulk(f.record_id, &to_link).await?;
+    f.record_id = db.insert_failover_with_links(&f, &to_link).await?;
     // The row holds exactly the stored fields of `f`; the others are not stored.
     f.modified_properties = None;
     f.set_properties = None;

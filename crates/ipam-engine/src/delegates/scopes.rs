@@ -41,14 +41,14 @@ pub(super) async fn add(
                     .ok_or(OpError::Rejected(vec![Violation::FailoverNotFound(rel)]))?;
                 db.lock_servers(&[row.server1_record_id, row.server2_record_id])
                     .await?;
+                let placements = db.scope_placements(&ids2).await?;
                 let (v, to_link) = check_scopes(
-                    &mut db,
+                    placements,
                     &ids2,
                     row.server1_record_id,
                     row.server2_record_id,
                     Some(rel),
-                )
-                .await?;
+                );
                 if !v.is_empty() {
                     return Err(OpError::Rejected(v));
                 }
@@ -136,25 +136,25 @@ pub(super) async fn remove(
                 {
                     return Err(OpError::Rejected(vec![Violation::FailoverNotFound(r)]));
                 }
-                let found: std::collections::HashSet<RecordId> = db
-                    .get_scopes(&ids2)
+                // Each existing scope with the relationship it is in, in one query.
+                let links: HashMap<RecordId, Option<RecordId>> = db
+                    .scope_placements(&ids2)
                     .await?
                     .into_iter()
-                    .map(|s| s.record_id)
+                    .map(|p| (p.record_id, p.relation))
                     .collect();
                 let missing: Vec<RecordId> = ids2
                     .iter()
                     .copied()
-                    .filter(|id| !found.contains(id))
+                    .filter(|id| !links.contains_key(id))
                     .collect();
                 if !missing.is_empty() {
                     v.push(Violation::ScopesNotFound(missing));
                 }
-                let links: HashMap<RecordId, RecordId> =
-                    db.links_of_scopes(&ids2).await?.into_iter().collect();
                 let mut by_rel: HashMap<RecordId, Vec<RecordId>> = HashMap::new();
-                for id in ids2.iter().filter(|id| found.contains(id)) {
-                    match (links.get(id), relationship) {
+                for id in ids2.iter() {
+                    let Some(link) = links.get(id) else { continue };
+                    match (link.as_ref(), relationship) {
                         (Some(r), Some(want)) if *r != want => {
                             v.push(Violation::ScopeNotInRelationship {
                                 scope: *id,

@@ -30,16 +30,13 @@ pub(super) async fn reset(
     let result = engine
         .write(move |mut db| {
             Box::pin(async move {
-                let mut found = Vec::with_capacity(ids2.len());
-                for id in &ids2 {
-                    found.push(
-                        db.set_failover_config_sync_status(
-                            *id,
-                            DhcpFailoverConfigSyncStatus::InSync,
-                        )
-                        .await?,
-                    );
-                }
+                let set = db
+                    .set_failover_config_sync_statuses(&ids2, DhcpFailoverConfigSyncStatus::InSync)
+                    .await?;
+                let found: Vec<bool> = ids2
+                    .iter()
+                    .map(|id| set.binary_search(id).is_ok())
+                    .collect();
                 Ok::<_, OpError>(found)
             })
         })
