@@ -696,7 +696,7 @@ impl Ctx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InProcess {
     /// The store floor: the same rows as the end-to-end operation written straight
-    /// through the store API (`insert_failover` + `link_scopes_bulk`), one transaction per
+    /// through the store API (`insert_failover_with_links`, the call the engine makes), one transaction per
     /// operation, group commit off.
     Bare,
     /// The whole CreateDhcpFailover through ipam-engine (checks, rows, progress events

@@ -159,8 +159,7 @@ pub async fn bare_create(store: &Store, op: &OpData, tag: &str) -> Result<(), St
     store
         .write(move |mut db| {
             Box::pin(async move {
-                let id = db.insert_failover(&failover).await?;
-                db.link_scopes_bulk(id, &scopes).await?;
+                db.insert_failover_with_links(&failover, &scopes).await?;
                 Ok::<_, StoreError>(())
             })
         })
