@@ -1,6 +1,8 @@
 //! Envelope payload ↔ SOAP envelope, per MC-NMF Known Encoding ([MC-NMF] §2.2.3.4.1).
-//! Inbound payloads become XML text for ipam-soap's reader; outbound replies are written
-//! by ipam-soap either as text or, for 0x08, straight into MC-NBFX records.
+//! Inbound binary payloads become ipam-soap's message tree straight from their MC-NBFX
+//! events (through XML text when the tree cannot be built from them, so that a bad
+//! envelope gets the fault of its text form); outbound replies are written by ipam-soap
+//! either as text or, for 0x08, straight into MC-NBFX records.
 //!
 //! * 0x08, SOAP 1.2 binary with in-band dictionary: [MC-NBFSE] StringTable + [MC-NBFX]
 //!   document, with one session dictionary per direction, cumulative over the session.
@@ -8,7 +10,9 @@
 //!   writes one in each envelope).
 
 use ipam_model::ProgressEvent;
-use ipam_soap::{Fault, XmlSink};
+use std::borrow::Cow;
+
+use ipam_soap::{Document, Fault, NotRepresentable, Request, TreeBuilder, XmlSink};
 use nmf::KnownEncoding;
 
 /// Client → server direction of one session.
@@ -33,17 +37,71 @@ impl Inbound {
         matches!(self, Inbound::Binary(_))
     }
 
-    /// The SOAP envelope as XML text bytes.
-    pub(crate) fn decode(&mut self, payload: Vec<u8>) -> Result<Vec<u8>, nbfx::Error> {
+    /// Decodes the request in `payload`: an `Err` when it is not valid binary XML (or its
+    /// events have no XML text form), else the request or the fault to send back.
+    ///
+    /// Binary envelopes are read straight from their events when the message layer can
+    /// build its tree from them; otherwise (a hostile or unusual envelope) through their
+    /// XML text, which gives exactly the fault the text path gives.
+    pub(crate) fn decode_request(
+        &mut self,
+        payload: &[u8],
+        limits: &ipam_soap::Limits,
+    ) -> Result<Result<Request, Fault>, nbfx::Error> {
         match self {
             // A byte order mark is skipped by ipam-soap's reader.
-            Inbound::Text => Ok(payload),
+            Inbound::Text => Ok(ipam_soap::decode_request(payload, limits)),
             Inbound::Binary(decoder) => {
-                let events = decoder.decode_envelope(&payload)?;
-                Ok(nbfx::to_xml(&events)?.into_bytes())
+                let events = decoder.decode_envelope(payload)?;
+                Ok(decode_events(&events, limits)?)
             }
         }
     }
+}
+
+/// The request in `events`, from their tree when it can be built, else through XML text.
+fn decode_events(
+    events: &[nbfx::XmlEvent],
+    limits: &ipam_soap::Limits,
+) -> Result<Result<Request, Fault>, nbfx::Error> {
+    match tree(events, limits) {
+        Ok(doc) => Ok(ipam_soap::decode_request_document(&doc, limits)),
+        Err(NotRepresentable) => {
+            let xml = nbfx::to_xml(events)?;
+            Ok(ipam_soap::decode_request(xml.as_bytes(), limits))
+        }
+    }
+}
+
+/// The message tree of `events`, when the text path would read them unchanged and within
+/// the quotas.
+fn tree<'a>(
+    events: &'a [nbfx::XmlEvent],
+    limits: &'a ipam_soap::Limits,
+) -> Result<Document<'a>, NotRepresentable> {
+    use nbfx::XmlEvent as E;
+    fn text(v: &nbfx::TextValue) -> Cow<'_, str> {
+        match v {
+            nbfx::TextValue::Text(s) => Cow::Borrowed(s),
+            other => Cow::Owned(other.to_string()),
+        }
+    }
+    let mut builder = TreeBuilder::new(limits);
+    for event in events {
+        match event {
+            E::StartElement { prefix, local_name } => builder.start_element(prefix, local_name)?,
+            E::Attribute {
+                prefix,
+                local_name,
+                value,
+            } => builder.attribute(prefix, local_name, text(value))?,
+            E::NamespaceDecl { prefix, uri } => builder.namespace(prefix, uri)?,
+            E::Text(value) => builder.text(text(value))?,
+            E::EndElement => builder.end_element()?,
+            E::Comment(_) => return Err(NotRepresentable),
+        }
+    }
+    builder.finish()
 }
 
 /// A SOAP envelope the server sends ([MS-IPAMM2] §3.19.4), encoded by the writer task
@@ -173,6 +231,10 @@ impl Outbound {
 #[cfg(test)]
 #[path = "../../ipam-soap/tests/strategies/mod.rs"]
 mod strategies;
+
+#[cfg(test)]
+#[path = "inbound_tests.rs"]
+mod inbound_tests;
 
 /// The records written straight from the message layer are those of `nbfx::from_xml` of
 /// the text form (the events the message layer writes equal those too), so the binary wire

@@ -312,8 +312,15 @@ impl Connection {
             return Flow::Close(Close::Framing);
         };
         let size = payload.len();
-        let xml = match active.inbound.decode(payload) {
-            Ok(xml) => xml,
+        let limits = self.ctx.options.soap_limits(active.inbound.is_binary());
+        let request = match active.inbound.decode_request(&payload, &limits) {
+            Ok(Ok(request)) => request,
+            Ok(Err(fault)) => {
+                tracing::info!(size, outcome = "fault", reason = %fault.reason, "request not decoded");
+                let relates_to = fault.request_message_id.clone();
+                self.message(Reply::Fault(Box::new(fault), relates_to));
+                return Flow::Continue;
+            }
             Err(e) => {
                 tracing::warn!(size, error = %e, "malformed binary envelope");
                 let fault = Fault::from(IpamException::invalid_parameter(format!(
@@ -322,16 +329,6 @@ impl Connection {
                 self.message(Reply::Fault(Box::new(fault), None));
                 self.close_session();
                 return Flow::Close(Close::MalformedEnvelope);
-            }
-        };
-        let limits = self.ctx.options.soap_limits(active.inbound.is_binary());
-        let request = match ipam_soap::decode_request(&xml, &limits) {
-            Ok(request) => request,
-            Err(fault) => {
-                tracing::info!(size, outcome = "fault", reason = %fault.reason, "request not decoded");
-                let relates_to = fault.request_message_id.clone();
-                self.message(Reply::Fault(Box::new(fault), relates_to));
-                return Flow::Continue;
             }
         };
         let span = tracing::info_span!("request", action = short_action(&request.action));

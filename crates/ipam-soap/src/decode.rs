@@ -5,17 +5,17 @@
 
 use std::net::Ipv4Addr;
 
+use crate::tree::Node;
 use base64::Engine;
 use ipam_model::*;
-use roxmltree::Node;
 
 use crate::ns::{self, IPAM, SERARR, SYSNET};
 use crate::reader::*;
 
 /// `paramters` (§3.19.4.3.2.1): an `IpamOperationWithProgressParameters` or a derived type.
 pub(crate) fn paramters(
-    ctx: &mut Ctx<'_, '_>,
-    n: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    n: Node<'_>,
     path: &str,
 ) -> DResult<IpamOperationWithProgressParameters> {
     ctx.enter(path)?;
@@ -78,8 +78,8 @@ pub(crate) fn paramters(
 
 /// A `DhcpFailover` member (§2.2.4.104); nil or absent is `None`.
 pub(crate) fn failover(
-    ctx: &mut Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    parent: Node<'_>,
     local: &str,
     path: &str,
 ) -> DResult<Option<DhcpFailover>> {
@@ -93,8 +93,8 @@ pub(crate) fn failover(
 
 /// The members of a `DhcpFailover` element.
 pub(crate) fn failover_content(
-    ctx: &mut Ctx<'_, '_>,
-    n: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    n: Node<'_>,
     path: &str,
 ) -> DResult<DhcpFailover> {
     ctx.enter(path)?;
@@ -141,12 +141,7 @@ pub(crate) fn failover_content(
 }
 
 /// `xsd:base64Binary`, whitespace allowed anywhere.
-fn base64(
-    ctx: &Ctx<'_, '_>,
-    parent: Node<'_, '_>,
-    local: &str,
-    path: &str,
-) -> DResult<Option<Vec<u8>>> {
+fn base64(ctx: &Ctx<'_>, parent: Node<'_>, local: &str, path: &str) -> DResult<Option<Vec<u8>>> {
     let p = format!("{path}/{local}");
     let Some(t) = ctx.text(parent, IPAM, local, &p)? else {
         return Ok(None);
@@ -160,8 +155,8 @@ fn base64(
 
 /// A `serarr:ArrayOflong` member (§2.2.4.379).
 pub(crate) fn longs(
-    ctx: &Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &Ctx<'_>,
+    parent: Node<'_>,
     local: &str,
     path: &str,
 ) -> DResult<Option<Vec<i64>>> {
@@ -182,8 +177,8 @@ pub(crate) fn longs(
 
 /// A `serarr:ArrayOfstring` member (§2.2.4.380); nil items are refused.
 pub(crate) fn strings(
-    ctx: &Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &Ctx<'_>,
+    parent: Node<'_>,
     local: &str,
     path: &str,
 ) -> DResult<Option<Vec<String>>> {
@@ -205,8 +200,8 @@ pub(crate) fn strings(
 
 /// `OperationTracker`: `ArrayOfDhcpFailoverOperations` (§2.2.4.20).
 fn operations(
-    ctx: &Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &Ctx<'_>,
+    parent: Node<'_>,
     path: &str,
 ) -> DResult<Option<Vec<DhcpFailoverOperations>>> {
     let p = format!("{path}/OperationTracker");
@@ -229,8 +224,8 @@ fn operations(
 /// A `sysnet:IPAddress` member (§2.2.4.441): IPv4 only; `m_Address` holds the first octet
 /// in its least-significant byte (§4.2: 16777226 is 10.0.0.1).
 pub(crate) fn ip(
-    ctx: &Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &Ctx<'_>,
+    parent: Node<'_>,
     ns_uri: &str,
     local: &str,
     path: &str,
@@ -242,7 +237,7 @@ pub(crate) fn ip(
     ip_content(ctx, n, &p).map(Some)
 }
 
-fn ip_content(ctx: &Ctx<'_, '_>, n: Node<'_, '_>, p: &str) -> DResult<Ipv4Addr> {
+fn ip_content(ctx: &Ctx<'_>, n: Node<'_>, p: &str) -> DResult<Ipv4Addr> {
     let family = ctx.text(n, SYSNET, "m_Family", p)?;
     match family.as_deref().map(|f| f.trim_matches(is_xml_space)) {
         Some("InterNetwork") => {}
@@ -276,8 +271,8 @@ fn ip_content(ctx: &Ctx<'_, '_>, n: Node<'_, '_>, p: &str) -> DResult<Ipv4Addr> 
 
 /// `Scopes : ArrayOfDhcpScope` (§2.2.4.28): items `DhcpScope` with `i:type` `DhcpScopeV4`.
 fn scopes(
-    ctx: &mut Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    parent: Node<'_>,
     path: &str,
 ) -> DResult<Option<Vec<Option<DhcpScopeV4>>>> {
     let p = format!("{path}/Scopes");
@@ -305,7 +300,7 @@ fn scopes(
 }
 
 /// The members of a `DhcpScope`/`DhcpScopeV4` (§2.2.4.141, §2.2.4.151) that the model keeps.
-fn scope_content(ctx: &mut Ctx<'_, '_>, n: Node<'_, '_>, p: &str) -> DResult<DhcpScopeV4> {
+fn scope_content(ctx: &mut Ctx<'_>, n: Node<'_>, p: &str) -> DResult<DhcpScopeV4> {
     ctx.enter(p)?;
     let any = Ipv4Addr::UNSPECIFIED;
     let status = match ctx.text(n, IPAM, "Status", p)? {
@@ -347,8 +342,8 @@ fn scope_content(ctx: &mut Ctx<'_, '_>, n: Node<'_, '_>, p: &str) -> DResult<Dhc
 /// A `DhcpServerV4` member (§2.2.4.159): `RecordId`, and name, first IPv4 address and
 /// description from `ServerRoleInfo/ParentServer` (`ServerInfo`, §2.2.4.383).
 fn server(
-    ctx: &mut Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    parent: Node<'_>,
     local: &str,
     path: &str,
 ) -> DResult<Option<DhcpServerV4>> {
@@ -388,11 +383,7 @@ fn server(
 
 /// The ISerializable form of `ipam1:IpamException` (§2.2.4.247): `IpamExceptionData`
 /// (§2.2.4.252) and `InnerIpamException`, both in no namespace.
-pub(crate) fn ipam_exception(
-    ctx: &mut Ctx<'_, '_>,
-    n: Node<'_, '_>,
-    path: &str,
-) -> DResult<IpamException> {
+pub(crate) fn ipam_exception(ctx: &mut Ctx<'_>, n: Node<'_>, path: &str) -> DResult<IpamException> {
     ctx.enter(path)?;
     let dp = format!("{path}/IpamExceptionData");
     let mut e = match ctx.member(n, "", "IpamExceptionData", &dp)? {
@@ -416,8 +407,8 @@ pub(crate) fn ipam_exception(
 
 /// An `ipam1:IpamException` member; nil or absent is `None`.
 pub(crate) fn opt_exception(
-    ctx: &mut Ctx<'_, '_>,
-    parent: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    parent: Node<'_>,
     local: &str,
     path: &str,
 ) -> DResult<Option<IpamException>> {
@@ -429,11 +420,7 @@ pub(crate) fn opt_exception(
 }
 
 /// `SubTaskInstance` (§2.2.4.399).
-pub(crate) fn sub_task(
-    ctx: &mut Ctx<'_, '_>,
-    n: Node<'_, '_>,
-    p: &str,
-) -> DResult<SubTaskInstance> {
+pub(crate) fn sub_task(ctx: &mut Ctx<'_>, n: Node<'_>, p: &str) -> DResult<SubTaskInstance> {
     expect_type(n, IPAM, "SubTaskInstance", &["SubTaskInstance"], p)?;
     ctx.enter(p)?;
     let dp = format!("{p}/SubTaskInstanceDetails");
@@ -476,8 +463,8 @@ pub(crate) fn sub_task(
 
 /// `SetOverallStatus.completionStatus` as a `DhcpMsmOverallCompletionStatus` (§2.2.4.119).
 pub(crate) fn completion(
-    ctx: &mut Ctx<'_, '_>,
-    n: Node<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    n: Node<'_>,
     p: &str,
 ) -> DResult<DhcpMsmOverallCompletionStatus> {
     match xsi_type(n, p)? {

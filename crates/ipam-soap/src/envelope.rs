@@ -2,7 +2,6 @@
 //! server messages (client side), encoding responses, callbacks, faults and requests.
 
 use ipam_model::*;
-use roxmltree::Node;
 
 use crate::decode;
 use crate::encode;
@@ -10,6 +9,7 @@ use crate::fault::{Fault, FaultCode, QName};
 use crate::limits::{self, Limits};
 use crate::ns::{self, IPAM, IPAM1, SOAP12, WSA};
 use crate::reader::*;
+use crate::tree::{Document, Node};
 use crate::writer::{Out, TextSink, XmlSink};
 
 /// A decoded request of `IIpamOperationWithProgress` (§3.19.4).
@@ -67,25 +67,23 @@ struct Headers {
     not_understood: Option<QName>,
 }
 
-/// Parses the envelope, checks it is SOAP 1.2, reads the WS-Addressing headers and
-/// finds the mandatory headers nobody understands.
-fn open<'a>(xml: &'a [u8], limits: &Limits) -> Result<roxmltree::Document<'a>, Fault> {
-    let doc = limits::parse(xml, limits)?;
-    let root = doc.root_element();
+/// The envelope element of a parsed message, checked to be SOAP 1.2.
+fn open<'a>(doc: &'a Document<'a>) -> Result<Node<'a>, Fault> {
+    let root = doc.root();
     if !has_name(root, SOAP12, "Envelope") {
         return Err(Fault::version_mismatch(
             root.tag_name().namespace().unwrap_or(""),
         ));
     }
-    Ok(doc)
+    Ok(root)
 }
 
-fn headers(envelope: Node<'_, '_>) -> Headers {
+fn headers(envelope: Node<'_>) -> Headers {
     let mut h = Headers::default();
     let Some(header) = child(envelope, SOAP12, "Header") else {
         return h;
     };
-    for e in header.children().filter(Node::is_element) {
+    for e in header.children() {
         let tag = e.tag_name();
         let text = || text_of(e).trim_matches(is_xml_space).to_owned();
         if tag.namespace() == Some(WSA) {
@@ -135,13 +133,13 @@ fn headers(envelope: Node<'_, '_>) -> Headers {
 }
 
 /// The body's first element child.
-fn body_element<'a, 'i>(envelope: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>, Fault> {
+fn body_element<'a>(envelope: Node<'a>) -> Result<Option<Node<'a>>, Fault> {
     let body = child(envelope, SOAP12, "Body").ok_or_else(|| {
         Fault::from(IpamException::invalid_parameter(
             "the envelope has no s:Body",
         ))
     })?;
-    Ok(body.children().find(Node::is_element))
+    Ok(body.children().next())
 }
 
 /// Decodes a request to `IIpamOperationWithProgress` (§3.19.4.3, §3.19.4.4, §2.2.2.2).
@@ -149,8 +147,14 @@ fn body_element<'a, 'i>(envelope: Node<'a, 'i>) -> Result<Option<Node<'a, 'i>>, 
 /// Every failure is the fault to send back; it carries the request's `a:MessageID` in
 /// `request_message_id` when that could be read.
 pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
-    let doc = open(xml, limits)?;
-    let envelope = doc.root_element();
+    let text = limits::parse(xml, limits)?;
+    decode_request_document(&Document::from_roxmltree(&text), limits)
+}
+
+/// [`decode_request`] of a message already parsed, such as one a [`crate::TreeBuilder`]
+/// built from a binary envelope's events (the reader quotas were checked as it was built).
+pub fn decode_request_document(doc: &Document<'_>, limits: &Limits) -> Result<Request, Fault> {
+    let envelope = open(doc)?;
     let h = headers(envelope);
     let id = h.message_id.clone();
     let with_id = |f: Fault| f.relating_to(id.as_deref());
@@ -190,7 +194,7 @@ pub fn decode_request(xml: &[u8], limits: &Limits) -> Result<Request, Fault> {
     })
 }
 
-fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, 'i>, Fault> {
+fn expect_body<'a>(envelope: Node<'a>, local: &str) -> Result<Node<'a>, Fault> {
     match body_element(envelope)? {
         Some(n) if has_name(n, IPAM, local) => Ok(n),
         Some(n) => Err(IpamException::invalid_parameter(format!(
@@ -208,8 +212,9 @@ fn expect_body<'a, 'i>(envelope: Node<'a, 'i>, local: &str) -> Result<Node<'a, '
 /// Decodes a message from the server (client side): a response, a callback or a fault.
 /// A message that cannot be read at all is an `Err`.
 pub fn decode_server_message(xml: &[u8], limits: &Limits) -> Result<ServerMessage, Fault> {
-    let doc = open(xml, limits)?;
-    let envelope = doc.root_element();
+    let text = limits::parse(xml, limits)?;
+    let doc = Document::from_roxmltree(&text);
+    let envelope = open(&doc)?;
     let h = headers(envelope);
     let body = body_element(envelope)?;
     if let Some(f) = body.filter(|b| has_name(*b, SOAP12, "Fault")) {
@@ -232,8 +237,8 @@ pub fn decode_server_message(xml: &[u8], limits: &Limits) -> Result<ServerMessag
         .map_err(Fault::from)
 }
 
-fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResult<ProgressEvent> {
-    let sub_task = |ctx: &mut Ctx<'_, '_>| -> DResult<SubTaskInstance> {
+fn decode_callback(ctx: &mut Ctx<'_>, name: &str, op: Node<'_>) -> DResult<ProgressEvent> {
+    let sub_task = |ctx: &mut Ctx<'_>| -> DResult<SubTaskInstance> {
         let p = format!("{name}/subTaskInstance");
         match ctx.member(op, IPAM, "subTaskInstance", &p)? {
             Member::Present(n) => decode::sub_task(ctx, n, &p),
@@ -275,7 +280,7 @@ fn decode_callback(ctx: &mut Ctx<'_, '_>, name: &str, op: Node<'_, '_>) -> DResu
 }
 
 /// An `xsd:decimal` percentage, 0–100; a fraction is truncated.
-fn percent(ctx: &Ctx<'_, '_>, op: Node<'_, '_>, local: &str, path: &str) -> DResult<u8> {
+fn percent(ctx: &Ctx<'_>, op: Node<'_>, local: &str, path: &str) -> DResult<u8> {
     let p = format!("{path}/{local}");
     let Some(t) = ctx.text(op, IPAM, local, &p)? else {
         return Ok(0);
@@ -298,13 +303,13 @@ fn percent(ctx: &Ctx<'_, '_>, op: Node<'_, '_>, local: &str, path: &str) -> DRes
 }
 
 fn decode_fault(
-    envelope: Node<'_, '_>,
-    f: Node<'_, '_>,
+    envelope: Node<'_>,
+    f: Node<'_>,
     h: Headers,
     limits: &Limits,
 ) -> Result<Fault, Fault> {
     let code_el = child(f, SOAP12, "Code");
-    let value = |n: Option<Node<'_, '_>>| -> DResult<Option<(String, String)>> {
+    let value = |n: Option<Node<'_>>| -> DResult<Option<(String, String)>> {
         match n.and_then(|c| child(c, SOAP12, "Value")) {
             None => Ok(None),
             Some(v) => resolve_qname(v, &text_of(v), "Fault/Code/Value").map(Some),
@@ -337,7 +342,7 @@ fn decode_fault(
         .map(|a| text_of(a).trim_matches(is_xml_space).to_owned());
     let not_understood = child(envelope, SOAP12, "Header")
         .and_then(|hd| child(hd, SOAP12, "NotUnderstood"))
-        .and_then(|n| n.attribute("qname").map(|q| (n, q)))
+        .and_then(|n| n.attribute(("", "qname")).map(|q| (n, q)))
         .map(|(n, q)| resolve_qname(n, q, "NotUnderstood/@qname"))
         .transpose()?
         .map(|(u, l)| QName::new(u, l));

@@ -120,29 +120,61 @@ fn raw_name(s: &str) -> &str {
     &s[..end]
 }
 
+/// A name in the name table: as written (`&str`), or as (prefix, local name), the
+/// qualified name `prefix:local` (`local` alone for no prefix).
+pub(crate) trait TableName: Copy + Eq + std::hash::Hash {
+    /// The bytes of the qualified name.
+    fn bytes(&self) -> usize;
+    /// The characters of the qualified name.
+    fn chars(&self) -> usize;
+}
+
+impl TableName for &str {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+
+    fn chars(&self) -> usize {
+        str::chars(self).count()
+    }
+}
+
+impl TableName for (&str, &str) {
+    fn bytes(&self) -> usize {
+        match self.0.len() {
+            0 => self.1.len(),
+            p => p + 1 + self.1.len(),
+        }
+    }
+
+    fn chars(&self) -> usize {
+        match self.0.chars().count() {
+            0 => self.1.chars().count(),
+            p => p + 1 + self.1.chars().count(),
+        }
+    }
+}
+
 /// Distinct element and attribute names and their total characters (WCF
 /// `MaxNameTableCharCount`).
-struct NameTable<'a> {
+pub(crate) struct NameTable<N> {
     /// The name added last: a repeat of it (sibling array items) is skipped at once.
-    last: &'a str,
-    names: Names<'a>,
+    last: Option<N>,
+    names: Names<N>,
 }
 
-enum Names<'a> {
+enum Names<N> {
     /// Every name seen, repeats included, and their bytes: while those stay within the
     /// limit, so do the distinct names' characters, and no set is needed (the usual case).
-    All { names: Vec<&'a str>, bytes: usize },
+    All { names: Vec<N>, bytes: usize },
     /// The distinct names and their characters, once the bytes of all passed the limit.
-    Distinct {
-        names: HashSet<&'a str>,
-        chars: usize,
-    },
+    Distinct { names: HashSet<N>, chars: usize },
 }
 
-impl<'a> NameTable<'a> {
-    fn new() -> Self {
+impl<N: TableName> NameTable<N> {
+    pub(crate) fn new() -> Self {
         NameTable {
-            last: "",
+            last: None,
             names: Names::All {
                 names: Vec::new(),
                 bytes: 0,
@@ -151,25 +183,30 @@ impl<'a> NameTable<'a> {
     }
 
     /// Adds a name; past `max` bytes of names, switches to counting distinct names.
-    fn add(&mut self, name: &'a str, max: usize) {
-        if name == self.last {
+    pub(crate) fn add(&mut self, name: N, max: usize) {
+        if self.last == Some(name) {
             return;
         }
-        self.last = name;
+        self.last = Some(name);
         match &mut self.names {
             Names::All { names, bytes } => {
                 names.push(name);
-                *bytes += name.len();
+                *bytes += name.bytes();
                 if *bytes > max {
                     self.distinct();
                 }
             }
             Names::Distinct { names, chars } => {
                 if names.insert(name) {
-                    *chars += name.chars().count();
+                    *chars += name.chars();
                 }
             }
         }
+    }
+
+    /// Whether the characters of the distinct names, plus `extra`, exceed `max`.
+    pub(crate) fn exceeds(&mut self, extra: usize, max: usize) -> bool {
+        self.bound() + extra > max && self.distinct() + extra > max
     }
 
     /// The characters of the distinct names, or a bound of them.
@@ -183,8 +220,8 @@ impl<'a> NameTable<'a> {
     /// The characters of the distinct names.
     fn distinct(&mut self) -> usize {
         if let Names::All { names, .. } = &mut self.names {
-            let names: HashSet<&'a str> = names.drain(..).collect();
-            let chars = names.iter().map(|n| n.chars().count()).sum();
+            let names: HashSet<N> = names.drain(..).collect();
+            let chars = names.iter().map(TableName::chars).sum();
             self.names = Names::Distinct { names, chars };
         }
         match &self.names {
@@ -209,8 +246,8 @@ fn check_tree<'a>(
     // those names are not in the text as such.
     let mut prefixes: HashSet<&str> = HashSet::new();
     let mut prefix_chars = 0usize;
-    let total = |names: &mut NameTable<'a>, prefix_chars: usize| {
-        if names.bound() + prefix_chars > max_names && names.distinct() + prefix_chars > max_names {
+    let total = |names: &mut NameTable<&'a str>, prefix_chars: usize| {
+        if names.exceeds(prefix_chars, max_names) {
             Err(names_too_long(limits))
         } else {
             Ok(())
@@ -315,7 +352,7 @@ fn scan(text: &str, limits: &Limits) -> Result<(), IpamException> {
     Ok(())
 }
 
-fn check_len(text: &str, limits: &Limits) -> Result<(), usize> {
+pub(crate) fn check_len(text: &str, limits: &Limits) -> Result<(), usize> {
     // Cheap bound first: a text of fewer bytes than the limit has fewer characters.
     if text.len() <= limits.max_string_content_length {
         return Ok(());

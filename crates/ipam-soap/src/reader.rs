@@ -1,11 +1,11 @@
-//! DataContract reading helpers over roxmltree: members by namespace URI, `i:nil`,
+//! DataContract reading helpers over the message tree ([`crate::tree`]): members by namespace URI, `i:nil`,
 //! `i:type` QNames resolved against in-scope namespaces, `z:Id`/`z:Ref` references.
 
 use std::collections::HashMap;
 use std::str::FromStr;
 
+use crate::tree::Node;
 use ipam_model::{IpamException, IpamExceptionId};
-use roxmltree::Node;
 
 use crate::limits::{Limits, quota};
 use crate::ns;
@@ -44,8 +44,8 @@ impl<T> Member<T> {
 
 /// State of one decode: the `z:Id` table, the limits, and the nesting of typed values
 /// (bounded so that `z:Ref` cycles end in a fault).
-pub(crate) struct Ctx<'a, 'i> {
-    ids: HashMap<&'a str, Node<'a, 'i>>,
+pub(crate) struct Ctx<'a> {
+    ids: HashMap<&'a str, Node<'a>>,
     pub limits: &'a Limits,
     depth: usize,
 }
@@ -64,11 +64,11 @@ pub(crate) fn invalid(path: &str, value: &str, why: impl std::fmt::Display) -> I
     IpamException::invalid_parameter(format!("invalid value '{}' at {path}: {why}", clip(value)))
 }
 
-impl<'a, 'i> Ctx<'a, 'i> {
+impl<'a> Ctx<'a> {
     /// Indexes every element carrying `z:Id` under `root`.
-    pub fn new(root: Node<'a, 'i>, limits: &'a Limits) -> DResult<Self> {
+    pub fn new(root: Node<'a>, limits: &'a Limits) -> DResult<Self> {
         let mut ids = HashMap::new();
-        for n in root.descendants().filter(Node::is_element) {
+        for n in root.descendants() {
             if let Some(id) = n.attribute((ns::SER, "Id"))
                 && ids.insert(id, n).is_some()
             {
@@ -103,7 +103,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
     }
 
     /// The element holding the content of `n`: `n` itself, or the element its `z:Ref` names.
-    pub fn deref(&self, n: Node<'a, 'i>, path: &str) -> DResult<Node<'a, 'i>> {
+    pub fn deref(&self, n: Node<'a>, path: &str) -> DResult<Node<'a>> {
         match n.attribute((ns::SER, "Ref")) {
             None => Ok(n),
             Some(r) => {
@@ -127,11 +127,11 @@ impl<'a, 'i> Ctx<'a, 'i> {
     /// resolution, as absent / nil / present.
     pub fn member(
         &self,
-        parent: Node<'a, 'i>,
+        parent: Node<'a>,
         ns_uri: &str,
         local: &str,
         path: &str,
-    ) -> DResult<Member<Node<'a, 'i>>> {
+    ) -> DResult<Member<Node<'a>>> {
         match child(parent, ns_uri, local) {
             None => Ok(Member::Absent),
             Some(n) => {
@@ -148,7 +148,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
     /// The text of a member, `None` when absent or nil.
     pub fn text(
         &self,
-        parent: Node<'a, 'i>,
+        parent: Node<'a>,
         ns_uri: &str,
         local: &str,
         path: &str,
@@ -162,7 +162,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
     /// A member parsed with `FromStr`; absent or nil give `None`.
     pub fn parse<T>(
         &self,
-        parent: Node<'a, 'i>,
+        parent: Node<'a>,
         ns_uri: &str,
         local: &str,
         path: &str,
@@ -185,7 +185,7 @@ impl<'a, 'i> Ctx<'a, 'i> {
     /// An `xsd:boolean` member; absent or nil give `None`.
     pub fn boolean(
         &self,
-        parent: Node<'a, 'i>,
+        parent: Node<'a>,
         ns_uri: &str,
         local: &str,
         path: &str,
@@ -203,11 +203,11 @@ impl<'a, 'i> Ctx<'a, 'i> {
     /// their count checked against the limit, each with its path `path/local[i]` (from 1).
     pub fn items<'p>(
         &self,
-        n: Node<'a, 'i>,
+        n: Node<'a>,
         ns_uri: &'static str,
         local: &'static str,
         path: &'p str,
-    ) -> DResult<impl ExactSizeIterator<Item = (String, Node<'a, 'i>)> + use<'a, 'i, 'p>> {
+    ) -> DResult<impl ExactSizeIterator<Item = (String, Node<'a>)> + use<'a, 'p>> {
         let items: Vec<_> = children(n, ns_uri, local).collect();
         let count = items.len();
         if count > self.limits.max_array_length {
@@ -238,38 +238,29 @@ pub(crate) fn parse_bool(t: &str) -> Option<bool> {
 }
 
 /// First element child of `parent` with expanded name (`ns_uri`, `local`).
-pub(crate) fn child<'a, 'i>(
-    parent: Node<'a, 'i>,
-    ns_uri: &str,
-    local: &str,
-) -> Option<Node<'a, 'i>> {
-    parent
-        .children()
-        .find(|c| c.is_element() && has_name(*c, ns_uri, local))
+pub(crate) fn child<'a>(parent: Node<'a>, ns_uri: &str, local: &str) -> Option<Node<'a>> {
+    parent.children().find(|c| has_name(*c, ns_uri, local))
 }
 
 /// Element children of `parent` with expanded name (`ns_uri`, `local`).
-pub(crate) fn children<'a, 'i>(
-    parent: Node<'a, 'i>,
+pub(crate) fn children<'a>(
+    parent: Node<'a>,
     ns_uri: &'a str,
     local: &'a str,
-) -> impl Iterator<Item = Node<'a, 'i>> + 'a
-where
-    'i: 'a,
-{
+) -> impl Iterator<Item = Node<'a>> + 'a {
     parent
         .children()
-        .filter(move |c| c.is_element() && has_name(*c, ns_uri, local))
+        .filter(move |c| has_name(*c, ns_uri, local))
 }
 
 /// True when `n` is named (`ns_uri`, `local`); "" is no namespace.
-pub(crate) fn has_name(n: Node<'_, '_>, ns_uri: &str, local: &str) -> bool {
+pub(crate) fn has_name(n: Node<'_>, ns_uri: &str, local: &str) -> bool {
     let t = n.tag_name();
     t.name() == local && t.namespace().unwrap_or("") == ns_uri
 }
 
 /// `i:nil` is true.
-pub(crate) fn is_nil(n: Node<'_, '_>, path: &str) -> DResult<bool> {
+pub(crate) fn is_nil(n: Node<'_>, path: &str) -> DResult<bool> {
     match n.attribute((ns::XSI, "nil")) {
         None => Ok(false),
         Some(v) => parse_bool(v).ok_or_else(|| invalid(path, v, "i:nil is not an xsd:boolean")),
@@ -277,17 +268,13 @@ pub(crate) fn is_nil(n: Node<'_, '_>, path: &str) -> DResult<bool> {
 }
 
 /// The concatenated text content of an element.
-pub(crate) fn text_of(n: Node<'_, '_>) -> String {
-    let mut s = String::new();
-    for c in n.children().filter(Node::is_text) {
-        s.push_str(c.text().unwrap_or(""));
-    }
-    s
+pub(crate) fn text_of(n: Node<'_>) -> String {
+    n.text().to_owned()
 }
 
 /// Resolves a QName written in an attribute value of `n` (such as `i:type`) against the
 /// namespaces in scope at `n`, including the default namespace for an unprefixed name.
-pub(crate) fn resolve_qname(n: Node<'_, '_>, value: &str, path: &str) -> DResult<(String, String)> {
+pub(crate) fn resolve_qname(n: Node<'_>, value: &str, path: &str) -> DResult<(String, String)> {
     let value = value.trim_matches(is_xml_space);
     let (prefix, local) = match value.split_once(':') {
         Some((p, l)) => (Some(p), l),
@@ -308,7 +295,7 @@ pub(crate) fn resolve_qname(n: Node<'_, '_>, value: &str, path: &str) -> DResult
 }
 
 /// The `i:type` of `n` as (namespace URI, local name), if any.
-pub(crate) fn xsi_type(n: Node<'_, '_>, path: &str) -> DResult<Option<(String, String)>> {
+pub(crate) fn xsi_type(n: Node<'_>, path: &str) -> DResult<Option<(String, String)>> {
     n.attribute((ns::XSI, "type"))
         .map(|v| resolve_qname(n, v, path))
         .transpose()
@@ -317,7 +304,7 @@ pub(crate) fn xsi_type(n: Node<'_, '_>, path: &str) -> DResult<Option<(String, S
 /// Checks that the `i:type` of `n`, if present, is one of `accepted` (all in `ns_uri`);
 /// returns the local name, or `declared` when there is none.
 pub(crate) fn expect_type(
-    n: Node<'_, '_>,
+    n: Node<'_>,
     ns_uri: &str,
     declared: &'static str,
     accepted: &[&'static str],
