@@ -16,7 +16,7 @@ use std::time::Instant;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Connection};
+use sqlx::{Any, AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Db, StoreError};
@@ -125,6 +125,18 @@ impl Kept {
     }
 }
 
+/// Runs one write on `conn`. `None` when it panicked (logged): a panicked write has no
+/// completion, its caller sees the channel close; the caller rolls its work back.
+async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Completion> {
+    let run = AssertUnwindSafe(job(Db { conn, backend }))
+        .catch_unwind()
+        .await;
+    if run.is_err() {
+        tracing::error!("a write panicked; it is rolled back alone");
+    }
+    run.ok()
+}
+
 async fn writer(
     pool: AnyPool,
     backend: Backend,
@@ -174,20 +186,11 @@ async fn writer(
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
-                let run = AssertUnwindSafe(job(Db {
-                    conn: &mut tx,
-                    backend,
-                }))
-                .catch_unwind()
-                .await;
-                match run {
-                    Ok(c) if c.ok => done.push(c),
+                match run_job(job, &mut tx, backend).await {
+                    Some(c) if c.ok => done.push(c),
                     other => {
                         tx.rollback().await?;
-                        match other {
-                            Ok(c) => done.push(c),
-                            Err(_) => tracing::error!("a write panicked; it was rolled back"),
-                        }
+                        done.extend(other);
                         return Ok(());
                     }
                 }
@@ -198,14 +201,8 @@ async fn writer(
                 exec(&mut tx, "SAVEPOINT ipamd_write").await?;
                 let last = batch.len() - 1;
                 for (i, job) in batch.drain(..).enumerate() {
-                    let run = AssertUnwindSafe(job(Db {
-                        conn: &mut tx,
-                        backend,
-                    }))
-                    .catch_unwind()
-                    .await;
-                    match run {
-                        Ok(c) if c.ok => {
+                    match run_job(job, &mut tx, backend).await {
+                        Some(c) if c.ok => {
                             if i < last {
                                 exec(
                                     &mut tx,
@@ -217,13 +214,7 @@ async fn writer(
                         }
                         other => {
                             exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
-                            match other {
-                                Ok(c) => done.push(c),
-                                // A panicked write has no completion: its caller sees the channel close.
-                                Err(_) => {
-                                    tracing::error!("a write panicked; it was rolled back alone")
-                                }
-                            }
+                            done.extend(other);
                         }
                     }
                 }
