@@ -296,13 +296,8 @@ async fn scenarios(
         s.fsync_start = Some(rate);
     }
     if want("sqlite") {
-        let keep = |s: &mut Summary, r: RunStats| -> RunStats {
-            print_run(&r);
-            s.all.push(r.clone());
-            r
-        };
         println!("== SQLite, durable (WAL, synchronous=FULL) ==");
-        let r = store_floor(
+        let r = in_process(
             ctx,
             Engine::Sqlite,
             "store floor (1 tx/op, no group)",
@@ -310,9 +305,9 @@ async fn scenarios(
             InProcess::Bare,
         )
         .await?;
-        s.sqlite_floor_durable = Some(keep(&mut s, r));
+        s.sqlite_floor_durable = s.keep(r);
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
-        s.sqlite_e2e_1 = Some(keep(&mut s, r));
+        s.sqlite_e2e_1 = s.keep(r);
         let bracket = want("fsync");
         let fsync_window = Duration::from_secs_f64(fsync_seconds / 2.0);
         let before = if bracket {
@@ -329,9 +324,9 @@ async fn scenarios(
             );
             s.fsync_per_sec = Some((before + after) / 2.0);
         }
-        s.sqlite_e2e_n = Some(keep(&mut s, r));
+        s.sqlite_e2e_n = s.keep(r);
         println!("== SQLite, no fsync (synchronous=NORMAL): per-operation cost ==");
-        let r = store_floor(
+        let r = in_process(
             ctx,
             Engine::Sqlite,
             "store floor, no fsync",
@@ -339,8 +334,8 @@ async fn scenarios(
             InProcess::Bare,
         )
         .await?;
-        s.sqlite_floor_nosync = Some(keep(&mut s, r));
-        let r = store_floor(
+        s.sqlite_floor_nosync = s.keep(r);
+        let r = in_process(
             ctx,
             Engine::Sqlite,
             "engine in process, no fsync",
@@ -348,21 +343,17 @@ async fn scenarios(
             InProcess::Engine,
         )
         .await?;
-        s.sqlite_engine_nosync = Some(keep(&mut s, r));
+        s.sqlite_engine_nosync = s.keep(r);
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session, no fsync", 1, false).await?;
-        s.sqlite_e2e_1_nosync = Some(keep(&mut s, r));
+        s.sqlite_e2e_1_nosync = s.keep(r);
     }
     if want("wire") {
         println!("== Wire floor: ipamd's recorded replies, no processing ==");
         let rec = record_session(ctx).await?;
         let r = wire_floor(ctx, &rec, "wire floor 1 session", 1).await?;
-        print_run(&r);
-        s.all.push(r.clone());
-        s.wire_1 = Some(r);
+        s.wire_1 = s.keep(r);
         let r = wire_floor(ctx, &rec, &format!("wire floor {n} sessions"), n).await?;
-        print_run(&r);
-        s.all.push(r.clone());
-        s.wire_n = Some(r);
+        s.wire_n = s.keep(r);
     }
     if want("big") {
         println!(
@@ -387,7 +378,7 @@ async fn scenarios(
     if want("postgres") {
         if ctx.postgres_admin.is_some() {
             println!("== PostgreSQL ==");
-            let r = store_floor(
+            let r = in_process(
                 ctx,
                 Engine::Postgres,
                 "store floor (1 tx/op, no group)",
@@ -395,17 +386,11 @@ async fn scenarios(
                 InProcess::Bare,
             )
             .await?;
-            print_run(&r);
-            s.all.push(r.clone());
-            s.pg_floor = Some(r);
+            s.pg_floor = s.keep(r);
             let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true).await?;
-            print_run(&r);
-            s.all.push(r.clone());
-            s.pg_e2e_1 = Some(r);
+            s.pg_e2e_1 = s.keep(r);
             let r = e2e(ctx, Engine::Postgres, &format!("e2e {n} sessions"), n, true).await?;
-            print_run(&r);
-            s.all.push(r.clone());
-            s.pg_e2e_n = Some(r);
+            s.pg_e2e_n = s.keep(r);
         } else if !args.quick {
             progress("PostgreSQL skipped: no --postgres-url or IPAMD_TEST_POSTGRES_URL");
         }
@@ -414,6 +399,13 @@ async fn scenarios(
 }
 
 impl Summary {
+    /// Prints a run's table, adds it to the list of all runs, and returns it to be kept.
+    fn keep(&mut self, r: RunStats) -> Option<RunStats> {
+        print_run(&r);
+        self.all.push(r.clone());
+        Some(r)
+    }
+
     fn print(&self, ctx: &Ctx, big_scopes: usize) {
         let n = ctx.sessions;
         println!("== All runs ==");
@@ -705,8 +697,8 @@ enum InProcess {
     Engine,
 }
 
-/// Runs `ctx.ops` operations in this process (see [`InProcess`]).
-async fn store_floor(
+/// Runs `ctx.ops` operations in this process, no protocol (see [`InProcess`]).
+async fn in_process(
     ctx: &Ctx,
     engine: Engine,
     label: &str,
