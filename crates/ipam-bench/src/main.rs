@@ -1,9 +1,11 @@
 //! `ipam-bench`: ipamd end to end over net.tcp, side by side with its floors, in one run.
 //!
-//! * End to end: N concurrent sessions against a real `ipamd serve` process, each one
-//!   CreateDhcpFailover (1 relationship, K scopes) per connection, as a WCF client does.
-//! * Floors: the raw fsync rate of the disk, and the same rows written straight through
-//!   the store API (one transaction per operation, group commit off, sequential).
+//! * End to end: N concurrent tasks against a real `ipamd serve` process, each running
+//!   one CreateDhcpFailover (1 relationship, K scopes) per net.tcp session, sessions one
+//!   after the other on a pooled connection, as a WCF client does.
+//! * Floors: the raw fsync rate of the disk; the same rows written straight through the
+//!   store API (one transaction per operation, group commit off, sequential); the engine
+//!   in process; the wire floor (ipamd's recorded replies, no processing, [`replay`]).
 //! * Big operation: CreateDhcpFailover with 10,000 ScopeIds vs a bare insert of its links.
 //!
 //! A table per run, then one `name: value` summary line per figure at the very end.
@@ -775,8 +777,8 @@ fn prepare_all(
         .collect()
 }
 
-/// Runs `ops` on `sessions` concurrent connections; each session runs one operation
-/// per connection, then the next.
+/// Runs `ops` on `sessions` concurrent tasks; each runs one operation per session, on
+/// its pooled connection (or a new one per operation when `mode.pooled` is off).
 async fn drive(
     addr: std::net::SocketAddr,
     ops: VecDeque<PreparedOp>,
