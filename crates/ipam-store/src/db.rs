@@ -15,7 +15,8 @@ use crate::error::{Entity, StoreError};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-/// Largest number of ids put in one `IN (…)` list.
+/// Largest number of ids put in one `IN (…)` list on PostgreSQL, one `$N` each. On SQLite
+/// a list is one parameter ([`id_list`]) and a statement takes it whole: see [`Db::chunk`].
 const CHUNK: usize = 500;
 
 /// Where a scope sits: see [`Db::scope_placements`].
@@ -44,6 +45,28 @@ pub struct ServerLoad {
     pub relationships: i64,
 }
 
+/// The scopes of a link request that cannot simply be linked to a relationship between two
+/// servers: see [`Db::scope_conflicts`]. Every other scope of the request exists, sits on
+/// one of the two servers and is in no relationship.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeConflicts {
+    /// The RecordIds that name no scope, sorted.
+    pub missing: Vec<RecordId>,
+    /// The scopes that sit on another server or are linked to a relationship (any, the
+    /// one being linked to included).
+    pub placements: Vec<ScopePlacement>,
+}
+
+impl ScopeConflicts {
+    fn push(&mut self, row: &AnyRow) -> Result<()> {
+        match row.try_get::<Option<RecordId>, _>(2)? {
+            None => self.missing.push(row.try_get(1)?),
+            Some(_) => self.placements.push(placement_of(row)?),
+        }
+        Ok(())
+    }
+}
+
 /// Everything the checks of a failover create read: see [`Db::failover_create_facts`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateFacts {
@@ -52,8 +75,8 @@ pub struct CreateFacts {
     /// The relationship that holds the same (RelationshipName, Server1RecordId,
     /// Server2RecordId) key already, if any.
     pub duplicate: Option<RecordId>,
-    /// Where each existing scope sits (missing scopes have no entry).
-    pub placements: Vec<ScopePlacement>,
+    /// The scopes that are missing, on another server or linked already.
+    pub conflicts: ScopeConflicts,
 }
 
 /// A connection to the store: every query of the data model. Handed to write closures
@@ -128,6 +151,17 @@ fn id_list(backend: Backend, start: usize, n: usize) -> String {
     }
 }
 
+/// The same list as [`id_list`], as a table `j` of one column `id`, for a `FROM`.
+fn id_table(backend: Backend, start: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => format!("(SELECT value AS id FROM json_each(${start})) j"),
+        _ => format!(
+            "(VALUES {}) AS j(id)",
+            placeholders_each(start, n, "($", ")")
+        ),
+    }
+}
+
 /// A query that can take RecordIds and text ([`bind_ids`]).
 trait BindIds: Sized {
     fn bind_id(self, id: RecordId) -> Self;
@@ -196,6 +230,24 @@ const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_serve
     LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
     LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id \
     WHERE s.record_id";
+
+/// The scopes of the id table `j` ([`id_table`]) that cannot simply be linked to a
+/// relationship between servers `$1` and `$2`, as typed rows of kind 2 (see
+/// [`PLACEMENT_SELECT`]): each missing one with `b` NULL, each on another server or
+/// linked. A request whose scopes are all free returns no row, so the cost of checking
+/// 10,000 scopes is the index look-ups, not 10,000 rows carried to the engine.
+fn conflict_select(ids: &str) -> String {
+    format!(
+        "SELECT 2 AS kind, j.id AS a, s.dhcp_server_record_id AS b, s.scope_id AS c, \
+         l.failover_relation_id AS d, r.relationship_name AS t \
+         FROM {ids} \
+         LEFT JOIN adm_dhcp_scopes s ON s.record_id = j.id \
+         LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
+         LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id \
+         WHERE s.record_id IS NULL OR s.dhcp_server_record_id NOT IN ($1, $2) \
+         OR l.failover_relation_id IS NOT NULL"
+    )
+}
 
 /// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
 /// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
@@ -344,8 +396,17 @@ fn failover_detail(f: &DhcpFailover) -> String {
 }
 
 impl Db<'_> {
+    /// How many RecordIds one statement takes: all of them on SQLite, where the list is one
+    /// parameter; [`CHUNK`] elsewhere.
+    fn chunk(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => usize::MAX,
+            _ => CHUNK,
+        }
+    }
+
     /// The rows of `{head} IN (ids…) {tail}` for the distinct `ids`, in chunks of at most
-    /// [`CHUNK`] placeholders.
+    /// [`Db::chunk`] ids.
     async fn rows_for_ids(
         &mut self,
         head: &str,
@@ -354,7 +415,7 @@ impl Db<'_> {
     ) -> Result<Vec<AnyRow>> {
         let sorted = distinct(ids);
         let mut out = Vec::with_capacity(sorted.len());
-        for chunk in sorted.chunks(CHUNK) {
+        for chunk in sorted.chunks(self.chunk()) {
             let sql = format!(
                 "{head} IN ({}) {tail}",
                 id_list(self.backend, 1, chunk.len())
@@ -639,7 +700,7 @@ impl Db<'_> {
     }
 
     /// Sets `FailoverConfigSyncStatus` of each of `ids` that exists, one statement per
-    /// [`CHUNK`] distinct ids; returns the RecordIds of the scopes that exist, sorted.
+    /// [`Db::chunk`] distinct ids; returns the RecordIds of the scopes that exist, sorted.
     pub async fn set_failover_config_sync_statuses(
         &mut self,
         ids: &[RecordId],
@@ -647,7 +708,7 @@ impl Db<'_> {
     ) -> Result<Vec<RecordId>> {
         let sorted = distinct(ids);
         let mut out = Vec::with_capacity(sorted.len());
-        for chunk in sorted.chunks(CHUNK) {
+        for chunk in sorted.chunks(self.chunk()) {
             let sql = format!(
                 "UPDATE adm_dhcp_scopes SET failover_config_sync_status = $1 \
                  WHERE record_id IN ({}) RETURNING record_id",
@@ -674,7 +735,7 @@ impl Db<'_> {
     }
 
     /// [`Db::insert_failover`] then [`Db::link_scopes_bulk`] of `scopes` to the new row:
-    /// its RecordId. On SQLite the row and the links of the first [`CHUNK`] scopes go in one
+    /// its RecordId. On SQLite the row and its links go in one
     /// call (two statements: the links find the row by its unique key), a round trip less;
     /// an error of either is reported as the row's (SQLite writers are serialised, so once
     /// the caller checked the scopes no link can conflict).
@@ -683,7 +744,7 @@ impl Db<'_> {
         f: &DhcpFailover,
         scopes: &[RecordId],
     ) -> Result<RecordId> {
-        let (first, rest) = scopes.split_at(scopes.len().min(CHUNK));
+        let (first, rest) = scopes.split_at(scopes.len().min(self.chunk()));
         if self.backend != Backend::Sqlite || first.is_empty() {
             let id = self.insert_failover(f).await?;
             self.link_scopes_bulk(id, scopes).await?;
@@ -802,7 +863,7 @@ impl Db<'_> {
         relation: RecordId,
         scopes: &[RecordId],
     ) -> Result<()> {
-        for chunk in scopes.chunks(CHUNK) {
+        for chunk in scopes.chunks(self.chunk()) {
             let sql = match self.backend {
                 Backend::Sqlite => "INSERT INTO adm_dhcp_scope_failovers \
                     (failover_relation_id, scope_id) SELECT $1, value FROM json_each($2)"
@@ -840,7 +901,7 @@ impl Db<'_> {
     /// Removes the links of `relation` to `scopes`; returns how many went.
     pub async fn unlink_scopes(&mut self, relation: RecordId, scopes: &[RecordId]) -> Result<u64> {
         let mut n = 0;
-        for chunk in scopes.chunks(CHUNK) {
+        for chunk in scopes.chunks(self.chunk()) {
             let sql = format!(
                 "DELETE FROM adm_dhcp_scope_failovers WHERE failover_relation_id = $1 AND scope_id IN ({})",
                 id_list(self.backend, 2, chunk.len())
@@ -883,10 +944,35 @@ impl Db<'_> {
         rows.iter().map(placement_of).collect()
     }
 
+    /// The scopes of `scopes` that cannot simply be linked to a relationship between
+    /// `server1` and `server2`: those that do not exist, sit on another server, or are
+    /// linked to a relationship (the checks of add-scopes; [`conflict_select`]).
+    pub async fn scope_conflicts(
+        &mut self,
+        server1: RecordId,
+        server2: RecordId,
+        scopes: &[RecordId],
+    ) -> Result<ScopeConflicts> {
+        let mut out = ScopeConflicts::default();
+        for chunk in distinct(scopes).chunks(self.chunk()) {
+            let sql = conflict_select(&id_table(self.backend, 3, chunk.len()));
+            let q = sqlx::query(AssertSqlSafe(sql)).bind(server1).bind(server2);
+            for row in bind_ids(self.backend, q, chunk)
+                .fetch_all(&mut *self.conn)
+                .await?
+            {
+                out.push(&row)?;
+            }
+        }
+        out.missing.sort_unstable();
+        Ok(out)
+    }
+
     /// Everything the checks of a failover create between `server1` and `server2` read,
-    /// in one statement (for up to [`CHUNK`] distinct scopes; one more per further chunk):
-    /// the two servers with their relationship counts, the relationship holding the key
-    /// (`name`, `server1`, `server2`) already, and where each of `scopes` sits.
+    /// in one statement (for up to [`Db::chunk`] distinct scopes; one more per further
+    /// chunk): the two servers with their relationship counts, the relationship holding
+    /// the key (`name`, `server1`, `server2`) already, and the scopes of `scopes` that
+    /// cannot simply be linked ([`Db::scope_conflicts`]).
     pub async fn failover_create_facts(
         &mut self,
         name: &str,
@@ -895,13 +981,13 @@ impl Db<'_> {
         scopes: &[RecordId],
     ) -> Result<CreateFacts> {
         let ids = distinct(scopes);
-        let (first, rest) = ids.split_at(ids.len().min(CHUNK));
+        let (first, rest) = ids.split_at(ids.len().min(self.chunk()));
         let sql = if first.is_empty() {
             CREATE_FACTS_HEAD.to_owned()
         } else {
             format!(
-                "{CREATE_FACTS_HEAD} UNION ALL {PLACEMENT_SELECT} IN ({})",
-                id_list(self.backend, 4, first.len())
+                "{CREATE_FACTS_HEAD} UNION ALL {}",
+                conflict_select(&id_table(self.backend, 4, first.len()))
             )
         };
         let q = sqlx::query(AssertSqlSafe(sql))
@@ -918,12 +1004,15 @@ impl Db<'_> {
                     relationships: row.try_get(2)?,
                 }),
                 1 => facts.duplicate = Some(row.try_get(1)?),
-                _ => facts.placements.push(placement_of(&row)?),
+                _ => facts.conflicts.push(&row)?,
             }
         }
         if !rest.is_empty() {
-            facts.placements.extend(self.scope_placements(rest).await?);
+            let more = self.scope_conflicts(server1, server2, rest).await?;
+            facts.conflicts.missing.extend(more.missing);
+            facts.conflicts.placements.extend(more.placements);
         }
+        facts.conflicts.missing.sort_unstable();
         Ok(facts)
     }
 

@@ -516,3 +516,95 @@ each_store!(a_relationship_and_its_links_are_inserted_together, |ts| {
     assert!(detail.contains("RelationshipName 'small'"), "{detail}");
     assert_eq!(counts(store).await, [2, 512, 5, 512]);
 });
+
+each_store!(
+    scope_conflicts_name_only_the_scopes_that_cannot_be_linked,
+    |ts| {
+        // More than one PostgreSQL chunk of ids (500), in one request.
+        let store = &ts.store;
+        let (a, b) = two_servers(store).await;
+        let (c, free, on_c, linked, rel) = store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    let c = db.insert_server(&server(3)).await?.record_id;
+                    let mut free = Vec::new();
+                    for net in 0..=255u8 {
+                        free.push(db.insert_scope(&scope(a, net)).await?.record_id);
+                    }
+                    for net in 0..=199u8 {
+                        free.push(db.insert_scope(&scope(b, net)).await?.record_id);
+                    }
+                    let linked = db.insert_scope(&scope(b, 200)).await?.record_id;
+                    let rel = db.insert_failover(&failover("r", a, b)).await?;
+                    db.link_scope(linked, rel).await?;
+                    let on_c = vec![
+                        db.insert_scope(&scope(c, 1)).await?.record_id,
+                        db.insert_scope(&scope(c, 2)).await?.record_id,
+                    ];
+                    Ok::<_, StoreError>((c, free, on_c, linked, rel))
+                })
+            })
+            .await
+            .unwrap();
+        let missing = vec![900_001, 900_002];
+        let mut ids = vec![missing[1], on_c[0], linked];
+        ids.extend(&free);
+        ids.extend([on_c[1], missing[0], free[7]]); // a repeat counts once
+        let mut conn = store.conn().await.unwrap();
+        let got = conn.db().scope_conflicts(a, b, &ids).await.unwrap();
+        let facts = conn
+            .db()
+            .failover_create_facts("new", a, b, &ids)
+            .await
+            .unwrap();
+        for got in [got, facts.conflicts] {
+            assert_eq!(got.missing, missing);
+            let mut placed = got.placements.clone();
+            placed.sort_by_key(|p| p.record_id);
+            let at = |id, server, relation: Option<RecordId>, net| ScopePlacementView {
+                record_id: id,
+                server,
+                subnet: format!("10.{net}.0.0"),
+                relation,
+                relation_name: relation.map(|_| "r".to_owned()),
+            };
+            assert_eq!(
+                placed
+                    .iter()
+                    .map(ScopePlacementView::of)
+                    .collect::<Vec<_>>(),
+                vec![
+                    at(linked, b, Some(rel), 200),
+                    at(on_c[0], c, None, 1),
+                    at(on_c[1], c, None, 2)
+                ]
+            );
+        }
+        assert_eq!(facts.servers.len(), 2);
+        // A request of free scopes only has no conflict at all.
+        let none = conn.db().scope_conflicts(a, b, &free).await.unwrap();
+        assert_eq!(none, ipam_store::ScopeConflicts::default());
+    }
+);
+
+/// A [`ipam_store::ScopePlacement`] with its subnet as text, to compare.
+#[derive(Debug, PartialEq)]
+struct ScopePlacementView {
+    record_id: RecordId,
+    server: RecordId,
+    subnet: String,
+    relation: Option<RecordId>,
+    relation_name: Option<String>,
+}
+
+impl ScopePlacementView {
+    fn of(p: &ipam_store::ScopePlacement) -> Self {
+        Self {
+            record_id: p.record_id,
+            server: p.server,
+            subnet: p.subnet.to_string(),
+            relation: p.relation,
+            relation_name: p.relation_name.clone(),
+        }
+    }
+}

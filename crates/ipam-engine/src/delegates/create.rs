@@ -1,10 +1,10 @@
 //! CreateDhcpFailoverDelegate (§3.19.4.4.1.23).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ipam_model::validate::{validate_dhcp_failover, validate_failover_partners};
 use ipam_model::*;
-use ipam_store::{Db, ScopePlacement};
+use ipam_store::{Db, ScopeConflicts, ScopePlacement};
 
 use super::{entity, formatter, offending_scopes, scope_ids};
 use crate::faults::{OpError, Violation, op_fault, rejected};
@@ -12,30 +12,39 @@ use crate::progress::{SubTaskKind, Tracker};
 use crate::{Engine, MAX_RELATIONSHIPS_PER_SERVER, OperationResult};
 
 /// Checks `ids` against a relationship between `s1` and `s2` (`this`, when it exists
-/// already), given where the scopes sit (`placements`, from the store): every scope exists,
-/// sits on a partner, and is in no other relationship. Returns the violations and the ids
-/// not yet linked to `this`.
+/// already), given the scopes of `ids` that cannot simply be linked (`conflicts`, from the
+/// store): every scope exists, sits on a partner, and is in no other relationship. Returns
+/// the violations and the ids not yet linked to `this`.
 pub(super) fn check_scopes(
-    placements: Vec<ScopePlacement>,
+    conflicts: ScopeConflicts,
     ids: &[RecordId],
     s1: RecordId,
     s2: RecordId,
     this: Option<RecordId>,
 ) -> (Vec<Violation>, Vec<RecordId>) {
     let mut v = Vec::new();
-    let placed: HashMap<RecordId, ScopePlacement> =
-        placements.into_iter().map(|p| (p.record_id, p)).collect();
-    let missing: Vec<RecordId> = ids
-        .iter()
-        .copied()
-        .filter(|id| !placed.contains_key(id))
-        .collect();
-    if !missing.is_empty() {
-        v.push(Violation::ScopesNotFound(missing));
+    if !conflicts.missing.is_empty() {
+        let missing: HashSet<RecordId> = conflicts.missing.iter().copied().collect();
+        v.push(Violation::ScopesNotFound(
+            ids.iter()
+                .copied()
+                .filter(|id| missing.contains(id))
+                .collect(),
+        ));
     }
+    let placed: HashMap<RecordId, ScopePlacement> = conflicts
+        .placements
+        .into_iter()
+        .map(|p| (p.record_id, p))
+        .collect();
     let mut to_link = Vec::with_capacity(ids.len());
     for id in ids {
-        let Some(p) = placed.get(id) else { continue };
+        let Some(p) = placed.get(id) else {
+            if conflicts.missing.binary_search(id).is_err() {
+                to_link.push(*id); // exists, on a partner, unlinked
+            }
+            continue;
+        };
         if p.server != s1 && p.server != s2 {
             v.push(Violation::ScopeNotOnPartners {
                 scope: *id,
@@ -93,7 +102,7 @@ async fn create_in_tx(
             existing,
         });
     }
-    let (scope_violations, to_link) = check_scopes(facts.placements, &ids, s1, s2, None);
+    let (scope_violations, to_link) = check_scopes(facts.conflicts, &ids, s1, s2, None);
     v.extend(scope_violations);
     if !v.is_empty() {
         return Err(OpError::Rejected(v));

@@ -41,9 +41,11 @@ pub(super) async fn add(
                     .ok_or(OpError::Rejected(vec![Violation::FailoverNotFound(rel)]))?;
                 db.lock_servers(&[row.server1_record_id, row.server2_record_id])
                     .await?;
-                let placements = db.scope_placements(&ids2).await?;
+                let conflicts = db
+                    .scope_conflicts(row.server1_record_id, row.server2_record_id, &ids2)
+                    .await?;
                 let (v, to_link) = check_scopes(
-                    placements,
+                    conflicts,
                     &ids2,
                     row.server1_record_id,
                     row.server2_record_id,
