@@ -92,6 +92,21 @@ impl RunStats {
     pub fn sort(&mut self) {
         self.latencies.sort_unstable();
     }
+
+    /// Adds the operations, time and CPU of `part`, a run of the same kind (for runs
+    /// taken in pieces, interleaved with others); memory and server CPU stay as they are.
+    pub fn absorb(&mut self, part: RunStats) {
+        self.ok += part.ok;
+        self.errors += part.errors;
+        self.callbacks += part.callbacks;
+        if self.first_error.is_none() {
+            self.first_error = part.first_error;
+        }
+        self.elapsed += part.elapsed;
+        self.latencies.extend(part.latencies);
+        self.client_cpu += part.client_cpu;
+        self.sort();
+    }
 }
 
 /// Nearest-rank percentile of sorted values.
