@@ -463,6 +463,30 @@ impl Summary {
             );
             lines.push(("ratio_1_session_vs_store_floor".into(), v));
         }
+        for (engine, r, key) in [
+            ("SQLite", e2e_n, format!("writes_per_commit_{n}")),
+            (
+                "SQLite",
+                self.sqlite_e2e_1.as_ref(),
+                "writes_per_commit_1".into(),
+            ),
+            (
+                "PostgreSQL",
+                self.pg_e2e_n.as_ref(),
+                format!("pg_writes_per_commit_{n}"),
+            ),
+        ] {
+            if let Some((r, c)) = r.and_then(|r| Some((r, r.commits?)))
+                && c.commits > 0
+            {
+                let v = c.writes as f64 / c.commits as f64;
+                println!(
+                    "{engine} {} session(s), group commit: {} writes in {} durable commits = {v:.2} writes per commit (one fsync each)",
+                    r.sessions, c.writes, c.commits
+                );
+                lines.push((key, v));
+            }
+        }
         if let Some(r) = e2e_n {
             println!(
                 "SQLite {n} sessions p99: {:.2} ms (target <= 5)",
@@ -915,9 +939,11 @@ async fn e2e(
     let prepared = prepare_all(addr, &data[1], "run")?;
     progress(format!("{full}: {} operations", prepared.len()));
     let mut stats = RunStats::new(label, engine.name(), sessions);
+    let commits0 = server.commits().await?;
     let cpu0 = server.cpu_time();
     drive(addr, prepared, sessions, ctx.mode, &mut stats, Some(&full)).await;
     stats.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
+    stats.commits = Some(server.commits().await?.since(commits0));
     stats.memory = Some(server.memory());
     if stats.errors > 0 {
         progress(format!(

@@ -80,7 +80,29 @@ pub struct ServerProcess {
     child: Child,
     /// The net.tcp listener.
     pub nettcp: SocketAddr,
+    /// The HTTP listener (`/metrics`).
+    http: SocketAddr,
     log: PathBuf,
+}
+
+/// The server's group-commit counters (`ipamd_store_commits_total`,
+/// `ipamd_store_writes_total` on `/metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Commits {
+    /// Durable commits (one fsync each).
+    pub commits: u64,
+    /// Writes run in them.
+    pub writes: u64,
+}
+
+impl Commits {
+    /// The counts between `before` and `self`.
+    pub fn since(self, before: Commits) -> Commits {
+        Commits {
+            commits: self.commits.saturating_sub(before.commits),
+            writes: self.writes.saturating_sub(before.writes),
+        }
+    }
 }
 
 /// Memory of the server process, KiB.
@@ -128,6 +150,7 @@ impl ServerProcess {
         let mut server = ServerProcess {
             child,
             nettcp,
+            http,
             log: cfg.log.clone(),
         };
         let deadline = Instant::now() + START_TIMEOUT;
@@ -173,6 +196,30 @@ impl ServerProcess {
             rss_kib: field("VmRSS:"),
             hwm_kib: field("VmHWM:"),
         }
+    }
+
+    /// The group-commit counters, read from `/metrics` (one HTTP/1.1 request).
+    pub async fn commits(&self) -> anyhow::Result<Commits> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.http)
+            .await
+            .context("cannot reach the server's HTTP listener")?;
+        let request = format!(
+            "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.http
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut text = String::new();
+        stream.read_to_string(&mut text).await?;
+        let counter = |name: &str| -> anyhow::Result<u64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+                .with_context(|| format!("no {name} in the server's /metrics"))
+        };
+        Ok(Commits {
+            commits: counter("ipamd_store_commits_total")?,
+            writes: counter("ipamd_store_writes_total")?,
+        })
     }
 
     /// The last lines of the server's log.

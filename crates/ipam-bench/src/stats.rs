@@ -31,6 +31,8 @@ pub struct RunStats {
     pub server_cpu: Option<Duration>,
     /// CPU time of this process (the load generator, or the store for floors).
     pub client_cpu: Duration,
+    /// The server's group commits during the run (end-to-end runs only).
+    pub commits: Option<crate::server::Commits>,
 }
 
 impl RunStats {
@@ -47,6 +49,7 @@ impl RunStats {
             latencies: Vec::new(),
             memory: None,
             server_cpu: None,
+            commits: None,
             client_cpu: Duration::ZERO,
         }
     }

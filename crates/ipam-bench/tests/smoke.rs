@@ -22,6 +22,8 @@ const REQUIRED: &[&str] = &[
     "wire_floor_ops_per_sec_16",
     "wire_floor_cost_ratio",
     "engine_cost_ratio",
+    "writes_per_commit_16",
+    "writes_per_commit_1",
     "fsync_per_sec",
     "errors",
 ];
@@ -85,5 +87,9 @@ fn quick_run_prints_every_summary_line() {
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
+    // One session has one write in flight: every write is its own commit. Sixteen
+    // share commits or not, as the timing goes, but never have fewer writes than commits.
+    assert_eq!(summary["writes_per_commit_1"], 1.0);
+    assert!(summary["writes_per_commit_16"] >= 1.0);
     assert!(stdout.contains("p99 ms"), "no table header:\n{stdout}");
 }

@@ -44,10 +44,11 @@ pub async fn healthz(State(api): State<Api>) -> Response {
 }
 
 pub async fn metrics_text(State(api): State<Api>) -> Response {
-    let body = api.metrics.render(
-        api.state.open_sessions.load(Ordering::Relaxed),
-        api.registry.running(),
-    );
+    let body = api.metrics.render(&crate::metrics::Readings {
+        open_sessions: api.state.open_sessions.load(Ordering::Relaxed),
+        running_operations: api.registry.running(),
+        group_commit: api.state.engine.store().group_commit_stats(),
+    });
     (
         [(
             header::CONTENT_TYPE,

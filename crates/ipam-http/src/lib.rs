@@ -20,7 +20,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{get, post};
 
-pub use metrics::Metrics;
+pub use metrics::{Metrics, Readings};
 pub use openapi::openapi;
 pub use ops::Registry;
 

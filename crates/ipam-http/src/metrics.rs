@@ -1,9 +1,10 @@
 //! Prometheus metrics: operations by `IpamAdminOperationId` and outcome, their durations
-//! (a histogram), and open net.tcp sessions.
+//! (a histogram), open net.tcp sessions, and the store's group commits.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use ipam_engine::OperationObserver;
@@ -39,8 +40,13 @@ impl Metrics {
         std::sync::Arc::default()
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self, open_sessions: i64, running_operations: usize) -> String {
+    /// The Prometheus text exposition, with the gauges and counters kept elsewhere.
+    pub fn render(&self, now: &Readings<'_>) -> String {
+        let Readings {
+            open_sessions,
+            running_operations,
+            group_commit,
+        } = now;
         let inner = self.inner.lock().expect("metrics lock");
         let mut out = String::new();
         out.push_str("# HELP ipamd_operations_total Operations with progress that finished, by operation id and outcome.\n");
@@ -78,16 +84,53 @@ impl Metrics {
                 h.count
             );
         }
-        out.push_str("# HELP ipamd_nettcp_open_sessions Open net.tcp (MS-IPAMM2) sessions.\n");
-        out.push_str("# TYPE ipamd_nettcp_open_sessions gauge\n");
-        let _ = writeln!(out, "ipamd_nettcp_open_sessions {open_sessions}");
-        out.push_str(
-            "# HELP ipamd_http_operations_running Operations started through the JSON API and still running.\n",
+        let single = |out: &mut String, name: &str, kind: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        single(
+            &mut out,
+            "ipamd_nettcp_open_sessions",
+            "gauge",
+            "Open net.tcp (MS-IPAMM2) sessions.",
+            open_sessions.to_string(),
         );
-        out.push_str("# TYPE ipamd_http_operations_running gauge\n");
-        let _ = writeln!(out, "ipamd_http_operations_running {running_operations}");
+        single(
+            &mut out,
+            "ipamd_http_operations_running",
+            "gauge",
+            "Operations started through the JSON API and still running.",
+            running_operations.to_string(),
+        );
+        single(
+            &mut out,
+            "ipamd_store_commits_total",
+            "counter",
+            "Transactions the group-commit writer committed or tried to: one durable commit (one fsync) each.",
+            group_commit.batches.load(Ordering::Relaxed).to_string(),
+        );
+        single(
+            &mut out,
+            "ipamd_store_writes_total",
+            "counter",
+            "Writes (one per change, each all or nothing) run in those transactions; writes / commits is how many share an fsync.",
+            group_commit.writes.load(Ordering::Relaxed).to_string(),
+        );
         out
     }
+}
+
+/// What `/metrics` reads at each scrape besides the operations: kept by the server and the
+/// store.
+pub struct Readings<'a> {
+    /// Open net.tcp sessions.
+    pub open_sessions: i64,
+    /// Operations of the JSON API still running.
+    pub running_operations: usize,
+    /// The store's group-commit counters.
+    pub group_commit: &'a ipam_store::GroupCommitStats,
 }
 
 impl OperationObserver for Metrics {

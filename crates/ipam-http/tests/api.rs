@@ -202,6 +202,21 @@ each_store!(failover_lifecycle, |ts| {
         text.contains("ipamd_operation_duration_seconds_count{operation=\"DeleteDhcpFailover\"} 1")
     );
     assert!(text.contains("ipamd_nettcp_open_sessions 0"));
+    // Every change above went through the group-commit writer: at least one commit,
+    // and never fewer writes than commits.
+    let counter = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    let (commits, writes) = (
+        counter("ipamd_store_commits_total"),
+        counter("ipamd_store_writes_total"),
+    );
+    assert!(
+        commits >= 1 && writes >= commits,
+        "{commits} commits, {writes} writes"
+    );
 });
 
 /// The status the API answers an engine fault with, for a change named in the body.
