@@ -137,17 +137,10 @@ impl Reply {
     }
 }
 
-/// Whether `text` is dropped on the way to MC-NBFX, as `nbfx::from_xml` drops it when it
-/// reads the text form: empty or only XML whitespace (no whitespace is significant between
-/// SOAP elements).
-fn is_insignificant(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
 /// Writes the writer's calls straight into one [MC-NBFSE] envelope, no event or string
-/// built in between: names as the writer splits them, declarations apart, insignificant
-/// text dropped. The first encoding error is kept for [`BinarySink::finish`].
+/// built in between: names as the writer splits them, declarations apart, empty text
+/// dropped (`<a></a>` is `<a/>`). The writer calls `text` only for an element's whole
+/// content, so whitespace is a value there and is written as it is. The first encoding error is kept for [`BinarySink::finish`].
 struct BinarySink<'e> {
     envelope: nbfx::EnvelopeWriter<'e>,
     error: Option<nbfx::Error>,
@@ -184,7 +177,7 @@ impl XmlSink for BinarySink<'_> {
     }
 
     fn text(&mut self, text: &str) {
-        if !is_insignificant(text) {
+        if !text.is_empty() {
             self.put(|w| w.text(text));
         }
     }
@@ -266,7 +259,7 @@ mod tests {
         }
 
         fn text(&mut self, text: &str) {
-            if !is_insignificant(text) {
+            if !text.is_empty() {
                 self.0.push(nbfx::XmlEvent::text(text));
             }
         }

@@ -183,9 +183,10 @@ fn split_qname(name: QName<'_>) -> Result<(String, String), Error> {
 /// Parses XML text into events for the encoder.
 ///
 /// Attributes and `xmlns` declarations keep their written order and
-/// prefixes. Text and CDATA become [`TextValue::Text`]; text nodes that are
-/// only whitespace are dropped (SOAP envelopes carry no significant
-/// whitespace between elements). The XML declaration is skipped; processing
+/// prefixes. Text and CDATA become [`TextValue::Text`]; text that is only
+/// whitespace is dropped between markup (SOAP envelopes carry no significant
+/// whitespace between elements) but kept as the whole content of an element
+/// (`<a> </a>`: a string of one space, which a binary encoder writes as it is). The XML declaration is skipped; processing
 /// instructions and DTDs are rejected (MC-NBFX §1.5 cannot represent them).
 pub fn from_xml(xml: &str) -> Result<Vec<XmlEvent>, Error> {
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -194,12 +195,16 @@ pub fn from_xml(xml: &str) -> Result<Vec<XmlEvent>, Error> {
     let mut events = Vec::new();
     let mut text = String::new();
     let mut depth = 0usize;
+    // Whether the latest markup was a start tag: text read after it that ends at an end
+    // tag is the element's whole content.
+    let mut after_start = false;
     loop {
         let ev = reader.read_event().map_err(xml_err)?;
-        if !matches!(ev, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_))
-            && !text.is_empty()
-        {
-            if !text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+        let is_text = matches!(ev, Event::Text(_) | Event::CData(_) | Event::GeneralRef(_));
+        let is_start = matches!(ev, Event::Start(_));
+        if !is_text && !text.is_empty() {
+            let whole_content = after_start && matches!(ev, Event::End(_));
+            if whole_content || !text.chars().all(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
                 if depth == 0 {
                     return Err(Error::Xml("text outside the root element".into()));
                 }
@@ -266,6 +271,9 @@ pub fn from_xml(xml: &str) -> Result<Vec<XmlEvent>, Error> {
                 ));
             }
             Event::Eof => break,
+        }
+        if !is_text {
+            after_start = is_start;
         }
     }
     if depth != 0 {
