@@ -29,6 +29,7 @@ pub struct FileConfig {
     pub log_format: Option<LogFormat>,
     pub max_message_size: Option<usize>,
     pub durable: Option<bool>,
+    pub group_commit: Option<bool>,
 }
 
 /// Settings from flags or the environment (clap fills both).
@@ -64,6 +65,11 @@ pub struct ServeArgs {
     /// last commits on power failure.
     #[arg(long, env = "IPAMD_DURABLE", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub durable: Option<bool>,
+    /// Concurrent changes share one transaction and one durable commit, each in its own
+    /// savepoint and failing alone [default: true]. `false`: one transaction per change
+    /// (on PostgreSQL they then run side by side, and the server groups their WAL flushes).
+    #[arg(long, env = "IPAMD_GROUP_COMMIT", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub group_commit: Option<bool>,
 }
 
 /// The effective configuration.
@@ -77,6 +83,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub max_message_size: usize,
     pub durable: bool,
+    pub group_commit: bool,
 }
 
 pub fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -121,6 +128,7 @@ impl Config {
                 .or(file.max_message_size)
                 .unwrap_or(64 * 1024),
             durable: args.durable.or(file.durable).unwrap_or(true),
+            group_commit: args.group_commit.or(file.group_commit).unwrap_or(true),
         };
         if cfg.max_message_size < 1024 || cfg.max_message_size > 64 * 1024 * 1024 {
             bail!(
@@ -152,6 +160,7 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.nettcp_listen.port(), 48885);
         assert!(c.durable);
+        assert!(c.group_commit);
     }
 
     #[test]

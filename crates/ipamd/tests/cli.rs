@@ -83,6 +83,7 @@ fn help_explains_every_option() {
         "--log-format",
         "--max-message-size",
         "--durable",
+        "--group-commit",
     ] {
         assert!(help.contains(opt), "{opt} missing from --help");
     }
@@ -92,27 +93,7 @@ fn help_explains_every_option() {
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let (nettcp, http) = (free_port(), free_port());
-    let mut child = Command::new(IPAMD)
-        .current_dir(dir.path())
-        .args(["serve", "--insecure", "--log-format", "json"])
-        .args([
-            "--nettcp-listen",
-            &format!("127.0.0.1:{nettcp}"),
-            "--http-listen",
-            &format!("127.0.0.1:{http}"),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", nettcp)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "ipamd did not start listening"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut child, _) = serve(dir.path(), &["--log-format", "json"], Stdio::piped());
     assert!(
         dir.path().join("ipamd.db").exists(),
         "the default store is ./ipamd.db"
@@ -133,6 +114,76 @@ fn serve_stops_cleanly_on_sigterm() {
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
     assert!(status.success(), "exit {status}: {log}");
     assert!(log.contains("\"stopped\""), "{log}");
+}
+
+/// `ipamd serve --insecure` in `dir` on free loopback ports, with `extra` flags, once both
+/// listeners accept: the process and the HTTP port.
+#[cfg(unix)]
+fn serve(dir: &std::path::Path, extra: &[&str], stderr: Stdio) -> (std::process::Child, u16) {
+    let (nettcp, http) = (free_port(), free_port());
+    let child = Command::new(IPAMD)
+        .current_dir(dir)
+        .args(["serve", "--insecure"])
+        .args(extra)
+        .args([
+            "--nettcp-listen",
+            &format!("127.0.0.1:{nettcp}"),
+            "--http-listen",
+            &format!("127.0.0.1:{http}"),
+        ])
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    for port in [nettcp, http] {
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "ipamd did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    (child, http)
+}
+
+/// One HTTP/1.1 request to `127.0.0.1:port`; the whole answer as text.
+fn http(port: u16, method: &str, path: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[cfg(unix)]
+#[test]
+fn group_commit_flag_decides_whether_changes_go_through_the_group_writer() {
+    for (flag, commits) in [("true", 1), ("false", 0)] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut child, http_port) = serve(dir.path(), &["--group-commit", flag], Stdio::null());
+        let created = http(
+            http_port,
+            "POST",
+            "/api/v1/dhcp-servers",
+            r#"{"name":"dhcp1.test","address":"10.0.0.1"}"#,
+        );
+        let metrics = http(http_port, "GET", "/metrics", "");
+        send_sigterm(child.id());
+        let _ = child.wait();
+        assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+        assert!(
+            metrics.contains(&format!("\nipamd_store_commits_total {commits}\n")),
+            "--group-commit {flag}: {metrics}"
+        );
+    }
 }
 
 #[cfg(unix)]
