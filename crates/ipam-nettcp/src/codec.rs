@@ -1,7 +1,8 @@
 //! Envelope payload ↔ SOAP envelope, per MC-NMF Known Encoding ([MC-NMF] §2.2.3.4.1).
 //! Inbound binary payloads become ipam-soap's message tree straight from their MC-NBFX
-//! events (through XML text when the tree cannot be built from them, so that a bad
-//! envelope gets the fault of its text form); outbound replies are written by ipam-soap
+//! records, names and text borrowed from the payload and the dictionaries (through XML
+//! text when the tree cannot be built from them, so that a bad envelope gets the fault of
+//! its text form); outbound replies are written by ipam-soap
 //! either as text or, for 0x08, straight into MC-NBFX records.
 //!
 //! * 0x08, SOAP 1.2 binary with in-band dictionary: [MC-NBFSE] StringTable + [MC-NBFX]
@@ -10,9 +11,10 @@
 //!   writes one in each envelope).
 
 use ipam_model::ProgressEvent;
-use std::borrow::Cow;
 
-use ipam_soap::{Document, Fault, NotRepresentable, Request, TreeBuilder, XmlSink};
+#[cfg(test)]
+use ipam_soap::Document;
+use ipam_soap::{Fault, NotRepresentable, Request, TreeBuilder, XmlSink};
 use nmf::KnownEncoding;
 
 /// Client → server direction of one session.
@@ -40,7 +42,7 @@ impl Inbound {
     /// Decodes the request in `payload`: an `Err` when it is not valid binary XML (or its
     /// events have no XML text form), else the request or the fault to send back.
     ///
-    /// Binary envelopes are read straight from their events when the message layer can
+    /// Binary envelopes are read straight from their records when the message layer can
     /// build its tree from them; otherwise (a hostile or unusual envelope) through their
     /// XML text, which gives exactly the fault the text path gives.
     pub(crate) fn decode_request(
@@ -51,57 +53,119 @@ impl Inbound {
         match self {
             // A byte order mark is skipped by ipam-soap's reader.
             Inbound::Text => Ok(ipam_soap::decode_request(payload, limits)),
-            Inbound::Binary(decoder) => {
-                let events = decoder.decode_envelope(payload)?;
-                Ok(decode_events(&events, limits)?)
-            }
+            Inbound::Binary(decoder) => Ok(decode_binary(decoder, payload, limits)?.0),
         }
     }
 }
 
+/// How a binary request was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Its tree was built from the decoder's records, names and text borrowed.
+    Direct,
+    /// Through its XML text.
+    Text,
+}
+
+/// The request in one MC-NBFSE envelope: the StringTable extends the session dictionary
+/// once, then the document goes record by record into the message tree; when the tree
+/// cannot be built, the document is decoded again into events and read through its XML
+/// text. A decoding error is the one the events decoder gives.
+fn decode_binary(
+    decoder: &mut nbfx::SessionDecoder,
+    payload: &[u8],
+    limits: &ipam_soap::Limits,
+) -> Result<(Result<Request, Fault>, Read), nbfx::Error> {
+    let body = decoder.apply_string_table(payload)?;
+    let decoder = &*decoder;
+    let mut sink = TreeSink(TreeBuilder::new(limits));
+    match decoder.decode_body_into(body, &mut sink) {
+        Ok(()) => {
+            if let Ok(doc) = sink.0.finish() {
+                return Ok((
+                    ipam_soap::decode_request_document(&doc, limits),
+                    Read::Direct,
+                ));
+            }
+        }
+        Err(nbfx::SinkError::Decode(e)) => return Err(e),
+        Err(nbfx::SinkError::Sink(NotRepresentable)) => {}
+    }
+    // Stopped early or not representable: the whole document again, for its error or
+    // its events.
+    let events = decoder.decode_body(body)?;
+    Ok((through_text(&events, limits)?, Read::Text))
+}
+
+/// The request in `events` read through their XML text.
+fn through_text(
+    events: &[nbfx::XmlEvent],
+    limits: &ipam_soap::Limits,
+) -> Result<Result<Request, Fault>, nbfx::Error> {
+    let xml = nbfx::to_xml(events)?;
+    Ok(ipam_soap::decode_request(xml.as_bytes(), limits))
+}
+
 /// The request in `events`, from their tree when it can be built, else through XML text.
+#[cfg(test)]
 fn decode_events(
     events: &[nbfx::XmlEvent],
     limits: &ipam_soap::Limits,
 ) -> Result<Result<Request, Fault>, nbfx::Error> {
     match tree(events, limits) {
         Ok(doc) => Ok(ipam_soap::decode_request_document(&doc, limits)),
-        Err(NotRepresentable) => {
-            let xml = nbfx::to_xml(events)?;
-            Ok(ipam_soap::decode_request(xml.as_bytes(), limits))
-        }
+        Err(NotRepresentable) => through_text(events, limits),
     }
 }
 
 /// The message tree of `events`, when the text path would read them unchanged and within
-/// the quotas.
+/// the quotas (the tree [`decode_binary`] builds from the records of those events).
+#[cfg(test)]
 fn tree<'a>(
     events: &'a [nbfx::XmlEvent],
     limits: &'a ipam_soap::Limits,
 ) -> Result<Document<'a>, NotRepresentable> {
-    use nbfx::XmlEvent as E;
-    fn text(v: &nbfx::TextValue) -> Cow<'_, str> {
-        match v {
-            nbfx::TextValue::Text(s) => Cow::Borrowed(s),
-            other => Cow::Owned(other.to_string()),
-        }
+    let mut sink = TreeSink(TreeBuilder::new(limits));
+    nbfx::replay(events, &mut sink)?;
+    sink.0.finish()
+}
+
+/// Builds the message tree from decoded records: string text borrowed, other values as
+/// their text form; a comment is not representable (the text path drops it, the tree
+/// would not see it).
+struct TreeSink<'a>(TreeBuilder<'a>);
+
+impl<'a> nbfx::EventSink<'a> for TreeSink<'a> {
+    type Error = NotRepresentable;
+
+    fn start_element(&mut self, prefix: &'a str, local_name: &'a str) -> Result<(), Self::Error> {
+        self.0.start_element(prefix, local_name)
     }
-    let mut builder = TreeBuilder::new(limits);
-    for event in events {
-        match event {
-            E::StartElement { prefix, local_name } => builder.start_element(prefix, local_name)?,
-            E::Attribute {
-                prefix,
-                local_name,
-                value,
-            } => builder.attribute(prefix, local_name, text(value))?,
-            E::NamespaceDecl { prefix, uri } => builder.namespace(prefix, uri)?,
-            E::Text(value) => builder.text(text(value))?,
-            E::EndElement => builder.end_element()?,
-            E::Comment(_) => return Err(NotRepresentable),
-        }
+
+    fn attribute(
+        &mut self,
+        prefix: &'a str,
+        local_name: &'a str,
+        value: nbfx::Text<'a>,
+    ) -> Result<(), Self::Error> {
+        self.0.attribute(prefix, local_name, value.into_cow())
     }
-    builder.finish()
+
+    fn namespace(&mut self, prefix: &'a str, uri: &'a str) -> Result<(), Self::Error> {
+        self.0.namespace(prefix, uri)
+    }
+
+    fn text(&mut self, value: nbfx::Text<'a>) -> Result<(), Self::Error> {
+        self.0.text(value.into_cow())
+    }
+
+    fn comment(&mut self, _: &'a str) -> Result<(), Self::Error> {
+        Err(NotRepresentable)
+    }
+
+    fn end_element(&mut self) -> Result<(), Self::Error> {
+        self.0.end_element()
+    }
 }
 
 /// A SOAP envelope the server sends ([MS-IPAMM2] §3.19.4), encoded by the writer task

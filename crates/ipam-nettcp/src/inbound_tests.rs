@@ -57,17 +57,140 @@ fn through_text(
 }
 
 /// Both paths agree on `events`; returns whether the tree was built from the events.
+/// When the events can be sent as binary envelopes, the server's binary path
+/// (`Inbound::decode_request`, records straight into the tree) agrees too, and builds the
+/// tree from the records exactly when it can be built from the events.
 fn same_outcome(events: &[XmlEvent], limits: &Limits) -> bool {
     let text = through_text(events, limits);
     assert_eq!(decode_events(events, limits), text, "{events:?}");
-    match tree(events, limits) {
+    let direct = match tree(events, limits) {
         Ok(doc) => {
             let direct = ipam_soap::decode_request_document(&doc, limits);
             assert_eq!(Ok(direct), text, "{events:?}");
             true
         }
         Err(NotRepresentable) => false,
+    };
+    if let Some(wire) = through_the_wire(events, limits) {
+        assert_eq!(wire.direct, direct, "{events:?}");
+        if wire.same_events {
+            assert_eq!(wire.outcome, text, "{events:?}");
+        }
     }
+    direct
+}
+
+/// What the server's binary path made of events sent as envelopes.
+struct Wire {
+    /// The outcome of the first envelope.
+    outcome: Result<Result<Request, Fault>, nbfx::Error>,
+    /// Whether the tree was built from the records (of both envelopes).
+    direct: bool,
+    /// Whether the envelopes decode to the events sent.
+    same_events: bool,
+}
+
+/// `events` sent as two MC-NBFSE envelopes over one session (the second one using the
+/// session strings the first defined), read by `Inbound::decode_request` (and, for how it
+/// read them, by `decode_binary` over a second session): each outcome is that of the text
+/// path on the events the envelope decodes to. `None` when the encoder refuses the events.
+fn through_the_wire(events: &[XmlEvent], limits: &Limits) -> Option<Wire> {
+    let mut encoder = nbfx::SessionEncoder::new();
+    let first = encoder.encode_envelope(events).ok()?;
+    let second = encoder.encode_envelope(events).expect("encodes twice");
+    let mut inbound = Inbound::new(KnownEncoding::Soap12BinarySession, nbfx::Limits::default());
+    assert!(inbound.is_binary());
+    let mut session = nbfx::SessionDecoder::new();
+    let mut events_session = nbfx::SessionDecoder::new();
+    let mut outcomes = Vec::new();
+    let mut reads = Vec::new();
+    let mut same_events = true;
+    for payload in [first, second] {
+        // (An envelope without a document does not decode.)
+        let decoded = events_session.decode_envelope(&payload);
+        same_events &= decoded.as_deref() == Ok(events);
+        let expected = decoded
+            .clone()
+            .and_then(|decoded| through_text(&decoded, limits));
+        let outcome = inbound.decode_request(&payload, limits);
+        assert_eq!(outcome, expected, "{decoded:?}");
+        let (again, read) = match decode_binary(&mut session, &payload, limits) {
+            Ok((outcome, read)) => (Ok(outcome), read),
+            Err(e) => (Err(e), Read::Text),
+        };
+        assert_eq!(again, expected, "{decoded:?}");
+        let representable = decoded.is_ok_and(|decoded| tree(&decoded, limits).is_ok());
+        assert_eq!(read == Read::Direct, representable, "{events:?}");
+        outcomes.push(outcome);
+        reads.push(read);
+    }
+    assert_eq!(reads[0], reads[1], "{events:?}");
+    Some(Wire {
+        outcome: outcomes.swap_remove(0),
+        direct: reads[0] == Read::Direct,
+        same_events,
+    })
+}
+
+/// Malformed envelopes get the decoding error of the events decoder, whether the records
+/// went into the tree first or not.
+#[test]
+fn malformed_envelopes_get_the_errors_of_the_events_decoder() {
+    let events = wire_events(&wrap(WCF_BODY));
+    let payload = nbfx::SessionEncoder::new()
+        .encode_envelope(&events)
+        .expect("encodes");
+    let limits = Limits::default();
+    let mut errors = 0;
+    let mut cases: Vec<(Vec<u8>, nbfx::Limits)> = Vec::new();
+    for cut in 0..payload.len() {
+        cases.push((payload[..cut].to_vec(), nbfx::Limits::default()));
+    }
+    for i in 0..payload.len() {
+        for byte in [0x00, 0x01, 0x02, 0x05, 0x41, 0x98, 0xA6, 0xFF] {
+            let mut p = payload.clone();
+            p[i] = byte;
+            cases.push((p, nbfx::Limits::default()));
+        }
+    }
+    for max_output_bytes in (0..4000).step_by(97) {
+        cases.push((
+            payload.clone(),
+            nbfx::Limits {
+                max_output_bytes,
+                ..nbfx::Limits::default()
+            },
+        ));
+    }
+    for max_depth in 0..8 {
+        cases.push((
+            payload.clone(),
+            nbfx::Limits {
+                max_depth,
+                ..nbfx::Limits::default()
+            },
+        ));
+    }
+    for max_string_len in [0, 1, 5, 10, 40] {
+        cases.push((
+            payload.clone(),
+            nbfx::Limits {
+                max_string_len,
+                ..nbfx::Limits::default()
+            },
+        ));
+    }
+    for (payload, nbfx_limits) in &cases {
+        let mut inbound = Inbound::new(KnownEncoding::Soap12BinarySession, nbfx_limits.clone());
+        let outcome = inbound.decode_request(payload, &limits);
+        let mut session = nbfx::SessionDecoder::with_limits(nbfx_limits.clone());
+        let expected = session
+            .decode_envelope(payload)
+            .and_then(|events| through_text(&events, &limits));
+        errors += usize::from(expected.is_err());
+        assert_eq!(outcome, expected, "{payload:02X?} {nbfx_limits:?}");
+    }
+    assert!(errors > cases.len() / 2, "{errors} of {}", cases.len());
 }
 
 #[test]
@@ -228,10 +351,14 @@ fn hostile_envelopes_get_the_faults_of_their_text_form() {
         v
     };
     let mut direct = 0;
+    let mut wired = 0;
     for (events, limits) in &cases {
         direct += usize::from(same_outcome(events, limits));
+        wired += usize::from(through_the_wire(events, limits).is_some());
     }
     assert!(direct > 10, "{direct}");
+    // Most also went through the server's binary path.
+    assert!(wired > 40, "{wired} of {}", cases.len());
 }
 
 /// Each quota at the smallest value the text path accepts, and one below: the direct path

@@ -3,7 +3,9 @@
 //!
 //! Documents are sequences of [`XmlEvent`]s. Decode with [`decode`] (MC-NBFS:
 //! static dictionary only), [`decode_with`] (any [`Dictionary`]) or a
-//! [`SessionDecoder`] (MC-NBFSE envelopes over a connection); encode with
+//! [`SessionDecoder`] (MC-NBFSE envelopes over a connection), or record by
+//! record into an [`EventSink`] with borrowed strings ([`decode_into`],
+//! [`SessionDecoder::decode_body_into`]); encode with
 //! [`encode`] or a [`SessionEncoder`]. [`to_xml`] and [`from_xml`] bridge to
 //! XML text.
 //!
@@ -33,6 +35,7 @@ mod limits;
 mod reader;
 pub mod records;
 mod session;
+mod sink;
 mod static_dict;
 mod text;
 mod writer;
@@ -42,7 +45,10 @@ pub use dictionary::{Dictionary, SessionDictionary, StaticDictionary, static_id,
 pub use error::Error;
 pub use event::XmlEvent;
 pub use limits::Limits;
-pub use session::{DEFAULT_SESSION_BUDGET, EnvelopeWriter, SessionDecoder, SessionEncoder};
+pub use session::{
+    DEFAULT_SESSION_BUDGET, EnvelopeBody, EnvelopeWriter, SessionDecoder, SessionEncoder,
+};
+pub use sink::{EventSink, SinkError, Text, replay};
 pub use static_dict::STATIC_DICTIONARY;
 pub use text::{DateTime, Decimal, TextValue};
 pub use xml::{from_xml, to_xml};
@@ -60,6 +66,20 @@ pub fn decode_with(
     limits: &Limits,
 ) -> Result<Vec<XmlEvent>, Error> {
     reader::decode_document(bytes, 0, dict, limits)
+}
+
+/// Decodes an MC-NBFX document into `sink`, record by record: the events
+/// [`decode_with`] returns, in order, with names, namespace URIs, comments and
+/// string text borrowed from `bytes` and `dict`. Fails with
+/// [`SinkError::Decode`] exactly where [`decode_with`] fails, unless the sink
+/// stops first.
+pub fn decode_into<'a, S: EventSink<'a>>(
+    bytes: &'a [u8],
+    dict: &'a dyn Dictionary,
+    limits: &Limits,
+    sink: &mut S,
+) -> Result<(), SinkError<S::Error>> {
+    reader::decode_document_into(bytes, 0, dict, limits, sink)
 }
 
 /// Encodes events as an MC-NBFS document: names, namespace URIs and text

@@ -1,14 +1,19 @@
-//! The MC-NBFX record decoder (MC-NBFX §2), producing [`XmlEvent`]s.
+//! The MC-NBFX record decoder (MC-NBFX §2), driving an [`EventSink`] record by record.
+//! The [`XmlEvent`] decoders are this one with a sink that collects owned events.
 
 use crate::records::{
     self as rt, ATTRIBUTE_RECORDS, Cursor, ELEMENT_RECORDS, NameRecords, text as tt,
 };
+use crate::sink::{Collect, EventSink, SinkError, Text};
 use crate::text::{DateTime, Decimal};
 use crate::{Dictionary, Error, Limits, TextValue, XmlEvent};
 
 /// Fixed per-event overhead charged against `Limits::max_output_bytes`
 /// (roughly the markup around names and values).
 const EVENT_OVERHEAD: usize = 4;
+
+/// The single-letter prefixes of the Prefix* records.
+const LETTERS: &str = "abcdefghijklmnopqrstuvwxyz";
 
 /// Decodes one MC-NBFX document from `input`, resolving DictionaryStrings
 /// through `dict`.
@@ -21,29 +26,49 @@ pub(crate) fn decode_document(
     dict: &dyn Dictionary,
     limits: &Limits,
 ) -> Result<Vec<XmlEvent>, Error> {
-    let mut d = Decoder {
+    let mut events = Collect::default();
+    decode_document_into(input, base, dict, limits, &mut events).map_err(SinkError::into_decode)?;
+    Ok(events.0)
+}
+
+/// Decodes one MC-NBFX document from `input` into `sink`, names and string text
+/// borrowed from `input` and `dict`; see [`decode_document`].
+pub(crate) fn decode_document_into<'a, S: EventSink<'a>>(
+    input: &'a [u8],
+    base: usize,
+    dict: &'a dyn Dictionary,
+    limits: &Limits,
+    sink: &mut S,
+) -> Result<(), SinkError<S::Error>> {
+    Decoder {
         cur: Cursor::new(input, base),
         dict,
         limits,
         depth: 0,
         output: 0,
-        events: Vec::new(),
-    };
-    d.run()?;
-    Ok(d.events)
+        sink,
+    }
+    .run()
 }
 
-struct Decoder<'a> {
+/// An attribute record's event.
+#[derive(Clone)]
+enum Attr<'a> {
+    Namespace(&'a str, &'a str),
+    Value(&'a str, &'a str, Text<'a>),
+}
+
+struct Decoder<'a, 'b, S> {
     cur: Cursor<'a>,
     dict: &'a dyn Dictionary,
-    limits: &'a Limits,
+    limits: &'b Limits,
     depth: usize,
     output: usize,
-    events: Vec<XmlEvent>,
+    sink: &'b mut S,
 }
 
-impl Decoder<'_> {
-    fn run(&mut self) -> Result<(), Error> {
+impl<'a, S: EventSink<'a>> Decoder<'a, '_, S> {
+    fn run(&mut self) -> Result<(), SinkError<S::Error>> {
         while let Some(record) = self.cur.peek() {
             let offset = self.cur.offset();
             self.cur.u8()?;
@@ -52,14 +77,12 @@ impl Decoder<'_> {
                 rt::COMMENT => {
                     let s = self.string()?;
                     self.charge(s.len() + 7)?;
-                    self.events.push(XmlEvent::Comment(s));
+                    self.sink.comment(s).map_err(SinkError::Sink)?;
                 }
                 rt::ARRAY => self.array()?,
                 rt::SHORT_ELEMENT..=rt::PREFIX_ELEMENT_Z => {
-                    let (start, attrs) = self.element(record)?;
+                    self.element(record)?;
                     self.open()?;
-                    self.events.push(start);
-                    self.events.extend(attrs);
                 }
                 tt::ZERO..=tt::LAST => {
                     let value = self.text(record, offset)?;
@@ -68,10 +91,11 @@ impl Decoder<'_> {
                             record,
                             offset,
                             reason: "text outside any element",
-                        });
+                        }
+                        .into());
                     }
                     self.charge(value.approx_len() + EVENT_OVERHEAD)?;
-                    self.events.push(XmlEvent::Text(value));
+                    self.sink.text(value).map_err(SinkError::Sink)?;
                     if record & 1 == 1 {
                         self.end_element(record, offset)?;
                     }
@@ -81,13 +105,14 @@ impl Decoder<'_> {
                         record,
                         offset,
                         reason: "attribute record not following an element record",
-                    });
+                    }
+                    .into());
                 }
-                _ => return Err(Error::UnknownRecord { record, offset }),
+                _ => return Err(Error::UnknownRecord { record, offset }.into()),
             }
         }
         if self.depth != 0 {
-            return Err(Error::UnclosedElements { open: self.depth });
+            return Err(Error::UnclosedElements { open: self.depth }.into());
         }
         Ok(())
     }
@@ -115,34 +140,32 @@ impl Decoder<'_> {
     }
 
     /// EndElement (MC-NBFX §2.3.1), also implied by `*TextWithEndElement`.
-    fn end_element(&mut self, record: u8, offset: usize) -> Result<(), Error> {
+    fn end_element(&mut self, record: u8, offset: usize) -> Result<(), SinkError<S::Error>> {
         if self.depth == 0 {
             return Err(Error::UnexpectedRecord {
                 record,
                 offset,
                 reason: "end element without an open element",
-            });
+            }
+            .into());
         }
         self.depth -= 1;
         self.charge(EVENT_OVERHEAD)?;
-        self.events.push(XmlEvent::EndElement);
-        Ok(())
+        self.sink.end_element().map_err(SinkError::Sink)
     }
 
     /// A String (MC-NBFX §2.1.3), bounded by the remaining input and
-    /// `max_string_len` before it is copied.
-    fn string(&mut self) -> Result<String, Error> {
+    /// `max_string_len`.
+    fn string(&mut self) -> Result<&'a str, Error> {
         let len = self.cur.mb31()? as usize;
         self.utf8(len)
     }
 
-    fn utf8(&mut self, len: usize) -> Result<String, Error> {
+    fn utf8(&mut self, len: usize) -> Result<&'a str, Error> {
         self.check_string_len(len)?;
         let offset = self.cur.offset();
         let bytes = self.cur.take(len)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| Error::InvalidUtf8 { offset })
+        std::str::from_utf8(bytes).map_err(|_| Error::InvalidUtf8 { offset })
     }
 
     fn utf16(&mut self, len: usize) -> Result<String, Error> {
@@ -181,17 +204,16 @@ impl Decoder<'_> {
     }
 
     /// A DictionaryString (MC-NBFX §2.1.4; MC-NBFS §2.1; MC-NBFSE §2.2).
-    fn dict_string(&mut self) -> Result<String, Error> {
+    fn dict_string(&mut self) -> Result<&'a str, Error> {
         let offset = self.cur.offset();
         let id = self.cur.mb31()?;
-        self.dict
-            .lookup(id)
-            .map(str::to_owned)
+        let dict = self.dict;
+        dict.lookup(id)
             .ok_or(Error::UnknownDictionaryString { id, offset })
     }
 
     /// A name field: non-empty and not `xmlns` (MC-NBFX §2.2.1, §2.2.2).
-    fn name(&mut self, dictionary: bool) -> Result<String, Error> {
+    fn name(&mut self, dictionary: bool) -> Result<&'a str, Error> {
         let offset = self.cur.offset();
         let s = if dictionary {
             self.dict_string()?
@@ -213,8 +235,9 @@ impl Decoder<'_> {
         Ok(s)
     }
 
-    fn letter(base: u8, record: u8) -> String {
-        char::from(b'a' + (record - base)).to_string()
+    fn letter(base: u8, record: u8) -> &'static str {
+        let i = usize::from(record - base);
+        &LETTERS[i..=i]
     }
 
     /// Prefix and local name of an element or attribute record of the
@@ -223,13 +246,13 @@ impl Decoder<'_> {
         &mut self,
         records: &NameRecords,
         record: u8,
-    ) -> Result<(String, String), Error> {
+    ) -> Result<(&'a str, &'a str), Error> {
         Ok(if record == records.short {
-            (String::new(), self.name(false)?)
+            ("", self.name(false)?)
         } else if record == records.plain {
             (self.name(false)?, self.name(false)?)
         } else if record == records.short_dictionary {
-            (String::new(), self.name(true)?)
+            ("", self.name(true)?)
         } else if record == records.dictionary {
             (self.name(false)?, self.name(true)?)
         } else if (records.prefix_dictionary_a..records.prefix_a).contains(&record) {
@@ -242,40 +265,57 @@ impl Decoder<'_> {
         })
     }
 
-    /// An element record (MC-NBFX §2.2.1) and the attribute records that
-    /// follow it (§2.2.2). The record type byte has been consumed.
-    fn element(&mut self, record: u8) -> Result<(XmlEvent, Vec<XmlEvent>), Error> {
+    /// The names of an element record (MC-NBFX §2.2.1) whose type byte has been
+    /// consumed, charged.
+    fn element_name(&mut self, record: u8) -> Result<(&'a str, &'a str), Error> {
         let (prefix, local_name) = self.qualified_name(&ELEMENT_RECORDS, record)?;
         self.charge(prefix.len() + local_name.len() + EVENT_OVERHEAD)?;
-        let start = XmlEvent::StartElement { prefix, local_name };
-        let mut attrs = Vec::new();
-        while let Some(a @ rt::SHORT_ATTRIBUTE..=rt::PREFIX_ATTRIBUTE_Z) = self.cur.peek() {
-            self.cur.u8()?;
-            let attr = self.attribute(a)?;
-            attrs.push(attr);
-        }
-        Ok((start, attrs))
+        Ok((prefix, local_name))
     }
 
-    /// An attribute record (MC-NBFX §2.2.2.1-§2.2.2.10).
-    fn attribute(&mut self, record: u8) -> Result<XmlEvent, Error> {
-        let event = match record {
-            rt::SHORT_XMLNS_ATTRIBUTE => XmlEvent::NamespaceDecl {
-                prefix: String::new(),
-                uri: self.string()?,
-            },
-            rt::XMLNS_ATTRIBUTE => XmlEvent::NamespaceDecl {
-                prefix: self.name(false)?,
-                uri: self.string()?,
-            },
-            rt::SHORT_DICTIONARY_XMLNS_ATTRIBUTE => XmlEvent::NamespaceDecl {
-                prefix: String::new(),
-                uri: self.dict_string()?,
-            },
-            rt::DICTIONARY_XMLNS_ATTRIBUTE => XmlEvent::NamespaceDecl {
-                prefix: self.name(false)?,
-                uri: self.dict_string()?,
-            },
+    /// The next attribute record (§2.2.2), if one follows.
+    fn next_attribute(&mut self) -> Result<Option<Attr<'a>>, Error> {
+        match self.cur.peek() {
+            Some(a @ rt::SHORT_ATTRIBUTE..=rt::PREFIX_ATTRIBUTE_Z) => {
+                self.cur.u8()?;
+                self.attribute(a).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn emit_attribute(&mut self, attr: Attr<'a>) -> Result<(), SinkError<S::Error>> {
+        match attr {
+            Attr::Namespace(prefix, uri) => self.sink.namespace(prefix, uri),
+            Attr::Value(prefix, local_name, value) => {
+                self.sink.attribute(prefix, local_name, value)
+            }
+        }
+        .map_err(SinkError::Sink)
+    }
+
+    /// An element record (MC-NBFX §2.2.1) and the attribute records that
+    /// follow it (§2.2.2). The record type byte has been consumed.
+    fn element(&mut self, record: u8) -> Result<(), SinkError<S::Error>> {
+        let (prefix, local_name) = self.element_name(record)?;
+        self.sink
+            .start_element(prefix, local_name)
+            .map_err(SinkError::Sink)?;
+        while let Some(attr) = self.next_attribute()? {
+            self.emit_attribute(attr)?;
+        }
+        Ok(())
+    }
+
+    /// An attribute record (MC-NBFX §2.2.2.1-§2.2.2.10), charged.
+    fn attribute(&mut self, record: u8) -> Result<Attr<'a>, Error> {
+        let attr = match record {
+            rt::SHORT_XMLNS_ATTRIBUTE => Attr::Namespace("", self.string()?),
+            rt::XMLNS_ATTRIBUTE => Attr::Namespace(self.name(false)?, self.string()?),
+            rt::SHORT_DICTIONARY_XMLNS_ATTRIBUTE => Attr::Namespace("", self.dict_string()?),
+            rt::DICTIONARY_XMLNS_ATTRIBUTE => {
+                Attr::Namespace(self.name(false)?, self.dict_string()?)
+            }
             _ => {
                 let (prefix, local_name) = self.qualified_name(&ATTRIBUTE_RECORDS, record)?;
                 let offset = self.cur.offset();
@@ -288,31 +328,24 @@ impl Decoder<'_> {
                     });
                 }
                 let value = self.text(vt, offset)?;
-                XmlEvent::Attribute {
-                    prefix,
-                    local_name,
-                    value,
-                }
+                Attr::Value(prefix, local_name, value)
             }
         };
-        let len = match &event {
-            XmlEvent::NamespaceDecl { prefix, uri } => prefix.len() + uri.len() + 9,
-            XmlEvent::Attribute {
-                prefix,
-                local_name,
-                value,
-            } => prefix.len() + local_name.len() + value.approx_len(),
-            _ => 0,
+        let len = match &attr {
+            Attr::Namespace(prefix, uri) => prefix.len() + uri.len() + 9,
+            Attr::Value(prefix, local_name, value) => {
+                prefix.len() + local_name.len() + value.approx_len()
+            }
         };
         self.charge(len + EVENT_OVERHEAD)?;
-        Ok(event)
+        Ok(attr)
     }
 
     /// A text record (MC-NBFX §2.2.3) whose type byte (even or odd) has been
     /// consumed. Does not handle the implied EndElement of odd types.
-    fn text(&mut self, record: u8, offset: usize) -> Result<TextValue, Error> {
+    fn text(&mut self, record: u8, offset: usize) -> Result<Text<'a>, Error> {
         if record == tt::START_LIST {
-            return self.list();
+            return self.list().map(Text::Value);
         }
         self.scalar_text(record & !1, record, offset)
     }
@@ -345,13 +378,27 @@ impl Decoder<'_> {
             // the input; their size is charged here to bound dictionary
             // amplification.
             self.charge(item.approx_len() + 1)?;
-            items.push(item);
+            items.push(item.into_owned());
         }
     }
 
     /// A non-list text record's payload; `base` is the even record type.
-    fn scalar_text(&mut self, base: u8, record: u8, offset: usize) -> Result<TextValue, Error> {
-        Ok(match base {
+    fn scalar_text(&mut self, base: u8, record: u8, offset: usize) -> Result<Text<'a>, Error> {
+        let value = match base {
+            tt::CHARS8 => {
+                let n = usize::from(self.cur.u8()?);
+                return self.utf8(n).map(Text::Str);
+            }
+            tt::CHARS16 => {
+                let n = usize::from(self.cur.u16()?);
+                return self.utf8(n).map(Text::Str);
+            }
+            tt::CHARS32 => {
+                let n = self.length32()?;
+                return self.utf8(n).map(Text::Str);
+            }
+            tt::EMPTY => return Ok(Text::Str("")),
+            tt::DICTIONARY => return self.dict_string().map(Text::Str),
             tt::ZERO => TextValue::Int(0),
             tt::ONE => TextValue::Int(1),
             tt::FALSE => TextValue::Bool(false),
@@ -384,18 +431,6 @@ impl Decoder<'_> {
                 }
                 TextValue::DateTime(d)
             }
-            tt::CHARS8 => {
-                let n = usize::from(self.cur.u8()?);
-                TextValue::Text(self.utf8(n)?)
-            }
-            tt::CHARS16 => {
-                let n = usize::from(self.cur.u16()?);
-                TextValue::Text(self.utf8(n)?)
-            }
-            tt::CHARS32 => {
-                let n = self.length32()?;
-                TextValue::Text(self.utf8(n)?)
-            }
             tt::BYTES8 => {
                 let n = usize::from(self.cur.u8()?);
                 TextValue::Bytes(self.bytes(n)?)
@@ -408,8 +443,6 @@ impl Decoder<'_> {
                 let n = self.length32()?;
                 TextValue::Bytes(self.bytes(n)?)
             }
-            tt::EMPTY => TextValue::Text(String::new()),
-            tt::DICTIONARY => TextValue::Text(self.dict_string()?),
             tt::UNIQUE_ID => TextValue::UniqueId(self.cur.array()?),
             tt::TIMESPAN => TextValue::TimeSpan(self.cur.u64()? as i64),
             tt::UUID => TextValue::Uuid(self.cur.array()?),
@@ -452,7 +485,7 @@ impl Decoder<'_> {
                 }
                 TextValue::QName {
                     prefix: b'a' + p,
-                    local_name: self.dict_string()?,
+                    local_name: self.dict_string()?.to_owned(),
                 }
             }
             // 0xA4 StartListText handled by the caller; 0xA6 EndListText
@@ -464,7 +497,8 @@ impl Decoder<'_> {
                     reason: "EndListText without StartListText or reserved text record",
                 });
             }
-        })
+        };
+        Ok(Text::Value(value))
     }
 
     /// An Int32 length of Chars32/Bytes32/UnicodeChars32 text (must be ≥ 0).
@@ -480,7 +514,7 @@ impl Decoder<'_> {
     /// Array (MC-NBFX §2.3.3): an element record, an EndElement, a
     /// `*TextWithEndElement` record type, a MultiByteInt31 count and packed
     /// values; expanded into one element per value.
-    fn array(&mut self) -> Result<(), Error> {
+    fn array(&mut self) -> Result<(), SinkError<S::Error>> {
         let e_off = self.cur.offset();
         let record = self.cur.u8()?;
         if !(rt::SHORT_ELEMENT..=rt::PREFIX_ELEMENT_Z).contains(&record) {
@@ -488,10 +522,15 @@ impl Decoder<'_> {
                 record,
                 offset: e_off,
                 reason: "Array must start with an element record",
-            });
+            }
+            .into());
         }
         let output_before = self.output;
-        let (start, attrs) = self.element(record)?;
+        let (prefix, local_name) = self.element_name(record)?;
+        let mut attrs = Vec::new();
+        while let Some(attr) = self.next_attribute()? {
+            attrs.push(attr);
+        }
         let template_cost = self.output - output_before + EVENT_OVERHEAD;
         let end_off = self.cur.offset();
         if self.cur.u8()? != rt::END_ELEMENT {
@@ -499,7 +538,8 @@ impl Decoder<'_> {
                 record: rt::ARRAY,
                 offset: end_off,
                 reason: "Array element record not followed by EndElement",
-            });
+            }
+            .into());
         }
         let t_off = self.cur.offset();
         let vt = self.cur.u8()?;
@@ -514,7 +554,8 @@ impl Decoder<'_> {
                     record: vt,
                     offset: t_off,
                     reason: "unsupported Array value record type",
-                });
+                }
+                .into());
             }
         };
         let n_off = self.cur.offset();
@@ -523,36 +564,44 @@ impl Decoder<'_> {
             return Err(Error::InvalidValue {
                 offset: n_off,
                 reason: "Array length is zero",
-            });
+            }
+            .into());
         }
         if count > self.limits.max_array_len {
             return Err(Error::LimitExceeded {
                 limit: "max_array_len",
                 max: self.limits.max_array_len,
-            });
+            }
+            .into());
         }
         if count.saturating_mul(size) > self.cur.remaining() {
             return Err(Error::UnexpectedEof {
                 offset: self.cur.offset() + self.cur.remaining(),
-            });
+            }
+            .into());
         }
         if self.depth >= self.limits.max_depth {
             return Err(Error::LimitExceeded {
                 limit: "max_depth",
                 max: self.limits.max_depth,
-            });
+            }
+            .into());
         }
-        // The first copy was charged by `element`; charge the others and the
-        // values up front, before expanding.
+        // The first copy was charged by `element_name` and `attribute`; charge the
+        // others and the values up front, before expanding.
         let per_item = template_cost + 48 + 2 * EVENT_OVERHEAD;
         self.charge(per_item.saturating_mul(count))?;
         for _ in 0..count {
             let v_off = self.cur.offset();
             let value = self.scalar_text(vt & !1, vt, v_off)?;
-            self.events.push(start.clone());
-            self.events.extend(attrs.iter().cloned());
-            self.events.push(XmlEvent::Text(value));
-            self.events.push(XmlEvent::EndElement);
+            self.sink
+                .start_element(prefix, local_name)
+                .map_err(SinkError::Sink)?;
+            for attr in &attrs {
+                self.emit_attribute(attr.clone())?;
+            }
+            self.sink.text(value).map_err(SinkError::Sink)?;
+            self.sink.end_element().map_err(SinkError::Sink)?;
         }
         Ok(())
     }

@@ -2,10 +2,10 @@
 //! per-direction session dictionary (§2.2).
 
 use crate::dictionary::{IdIndex, STATIC_INDEX, SessionDictionary, find_id, hash, insert_id};
-use crate::reader::decode_document;
+use crate::reader::{decode_document, decode_document_into};
 use crate::records::{Cursor, write_mb31, write_string};
 use crate::writer::{NameTable, Records, encode_events};
-use crate::{Error, Limits, XmlEvent};
+use crate::{Error, EventSink, Limits, SinkError, XmlEvent};
 
 /// Decoder for one direction of an MC-NBFSE session (e.g. all client→server
 /// SizedEnvelope payloads of one connection).
@@ -44,6 +44,16 @@ impl SessionDecoder {
     /// the document is decoded; they stay there even if the document turns
     /// out to be malformed (the connection is unusable then anyway).
     pub fn decode_envelope(&mut self, payload: &[u8]) -> Result<Vec<XmlEvent>, Error> {
+        let body = self.apply_string_table(payload)?;
+        self.decode_body(body)
+    }
+
+    /// Reads the StringTable at the start of an envelope payload into the
+    /// session dictionary (once per envelope) and returns the document that
+    /// follows, to decode with [`SessionDecoder::decode_body_into`] or
+    /// [`SessionDecoder::decode_body`] (as often as needed, before the next
+    /// envelope's table is applied).
+    pub fn apply_string_table<'p>(&mut self, payload: &'p [u8]) -> Result<EnvelopeBody<'p>, Error> {
         let mut cur = Cursor::new(payload, 0);
         let size = cur.mb31()? as usize;
         if size > cur.remaining() {
@@ -53,15 +63,53 @@ impl SessionDecoder {
         let table = cur.take(size)?;
         let strings = parse_string_table(table, table_start, &self.limits, &self.dict)?;
         self.dict.extend(strings, &self.limits)?;
-        let body_start = cur.offset();
+        let offset = cur.offset();
         if cur.is_empty() {
             return Err(Error::InvalidValue {
-                offset: body_start,
+                offset,
                 reason: "envelope without a document",
             });
         }
-        let body = cur.take(cur.remaining())?;
-        decode_document(body, body_start, &self.dict, &self.limits)
+        let bytes = cur.take(cur.remaining())?;
+        Ok(EnvelopeBody { bytes, offset })
+    }
+
+    /// The events of an envelope's document (see
+    /// [`SessionDecoder::decode_envelope`]).
+    pub fn decode_body(&self, body: EnvelopeBody<'_>) -> Result<Vec<XmlEvent>, Error> {
+        decode_document(body.bytes, body.offset, &self.dict, &self.limits)
+    }
+
+    /// Decodes an envelope's document into `sink` record by record, names and
+    /// string text borrowed from the payload and the dictionaries: the events
+    /// and errors of [`SessionDecoder::decode_body`], unless the sink stops.
+    pub fn decode_body_into<'a, S: EventSink<'a>>(
+        &'a self,
+        body: EnvelopeBody<'a>,
+        sink: &mut S,
+    ) -> Result<(), SinkError<S::Error>> {
+        decode_document_into(body.bytes, body.offset, &self.dict, &self.limits, sink)
+    }
+}
+
+/// The MC-NBFX document of an envelope payload, after its StringTable
+/// ([`SessionDecoder::apply_string_table`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EnvelopeBody<'p> {
+    bytes: &'p [u8],
+    /// Where `bytes` start in the payload (for error offsets).
+    offset: usize,
+}
+
+impl<'p> EnvelopeBody<'p> {
+    /// The document's bytes.
+    pub fn bytes(&self) -> &'p [u8] {
+        self.bytes
+    }
+
+    /// Where the document starts in the envelope payload.
+    pub fn offset(&self) -> usize {
+        self.offset
     }
 }
 

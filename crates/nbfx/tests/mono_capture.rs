@@ -2,79 +2,10 @@
 //! SizedEnvelope payloads decoded per direction with MC-NBFSE session
 //! dictionaries.
 
+mod common;
+
+use common::{all_payloads, envelopes};
 use nbfx::{SessionDecoder, SessionEncoder, TextValue, XmlEvent};
-
-/// Hex per TCP segment as captured; `true` = client to server.
-const SEGMENTS: &[(bool, &str)] = &[
-    (
-        true,
-        "0001000102021e6e65742e7463703a2f2f3132372e302e302e313a31383830382f4563686f03080c",
-    ),
-    (false, "0b"),
-    (
-        true,
-        "06bc0102017356020b0173040b0161065608440a1e0082991375726e3a746573742f494563686f2f4563686f441aad1924e7b328d2ff4e800c7c195cbbc591442c5e0741646472657373992e687474703a2f2f7777772e77332e6f72672f323030352f30382f61646472657373696e672f616e6f6e796d6f757301440c1e0082991e6e65742e7463703a2f2f3132372e302e302e313a31383830382f4563686f01560e40044563686f080875726e3a746573744201990568656c6c6f010101",
-    ),
-    (
-        false,
-        "06790b0a4563686f526573756c7456020b0173040b0161065608440a1e0082991b75726e3a746573742f494563686f2f4563686f526573706f6e73654412ad1924e7b328d2ff4e800c7c195cbbc59101560e400c4563686f526573706f6e7365080875726e3a746573744201990a6563686f3a68656c6c6f010101",
-    ),
-    (
-        true,
-        "06bb01040161016256020b0173040b0161065608440a1e0082991275726e3a746573742f494563686f2f416464441aadb7e688690c164e49b26e09db0e1daf10442c5e0741646472657373992e687474703a2f2f7777772e77332e6f72672f323030352f30382f61646472657373696e672f616e6f6e796d6f757301440c1e0082991e6e65742e7463703a2f2f3132372e302e302e313a31383830382f4563686f01560e4003416464080875726e3a746573744203891442058916010101",
-    ),
-    (
-        false,
-        "066c0a09416464526573756c7456020b0173040b0161065608440a1e0082991a75726e3a746573742f494563686f2f416464526573706f6e73654412adb7e688690c164e49b26e09db0e1daf1001560e400b416464526573706f6e7365080875726e3a746573744203892a010101",
-    ),
-    (
-        true,
-        "06ba010056020b0173040b0161065608440a1e0082991375726e3a746573742f494563686f2f4563686f441aada922b43f0898514ba86128be0b4b2d6c442c5e0741646472657373992e687474703a2f2f7777772e77332e6f72672f323030352f30382f61646472657373696e672f616e6f6e796d6f757301440c1e0082991e6e65742e7463703a2f2f3132372e302e302e313a31383830382f4563686f01560e40044563686f080875726e3a7465737442019905616761696e010101",
-    ),
-    (
-        false,
-        "066e0056020b0173040b0161065608440a1e0082991b75726e3a746573742f494563686f2f4563686f526573706f6e73654412ada922b43f0898514ba86128be0b4b2d6c01560e400c4563686f526573706f6e7365080875726e3a746573744201990a6563686f3a616761696e010101",
-    ),
-    (true, "07"),
-    (false, "07"),
-];
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-/// Extracts SizedEnvelope (0x06) payloads: record type, MultiByteInt31
-/// size, payload. Segments that are not envelopes (preamble, ack, end) are
-/// skipped.
-fn envelopes(client: bool) -> Vec<Vec<u8>> {
-    SEGMENTS
-        .iter()
-        .filter(|(c, s)| *c == client && s.starts_with("06"))
-        .map(|(_, s)| {
-            let b = hex(s);
-            let (mut size, mut shift, mut i) = (0usize, 0, 1);
-            loop {
-                size |= usize::from(b[i] & 0x7F) << shift;
-                shift += 7;
-                i += 1;
-                if b[i - 1] & 0x80 == 0 {
-                    break;
-                }
-            }
-            assert_eq!(b.len() - i, size, "segment holds exactly one envelope");
-            b[i..].to_vec()
-        })
-        .collect()
-}
-
-fn all_payloads() -> Vec<Vec<u8>> {
-    let mut v = envelopes(true);
-    v.extend(envelopes(false));
-    v
-}
 
 const REQUEST_1: &str = concat!(
     r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing">"#,

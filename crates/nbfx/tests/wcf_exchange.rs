@@ -4,35 +4,10 @@
 //! session encoder per direction) → decoder → XML text, and must keep the
 //! same namespace-resolved infoset.
 
+mod common;
+
+use common::messages;
 use nbfx::{SessionDecoder, SessionEncoder};
-
-const CAPTURE: &str = include_str!("../../../../shared/notes/captures/wcf-create-exchange.txt");
-
-/// (session index, client-to-server, XML) for every message.
-fn messages() -> Vec<(usize, bool, String)> {
-    let mut out = Vec::new();
-    let mut session = 0;
-    let mut direction = true;
-    let mut lines = CAPTURE.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with("== session:") {
-            session += 1;
-        } else if let Some(rest) = line.strip_prefix("--- ") {
-            direction = rest.starts_with("C>S");
-        } else if line == "with wire prefixes:" {
-            let mut xml = String::new();
-            for l in lines.by_ref() {
-                xml.push_str(l);
-                xml.push('\n');
-                if l == "</s:Envelope>" {
-                    break;
-                }
-            }
-            out.push((session, direction, xml));
-        }
-    }
-    out
-}
 
 type Infoset = Vec<(
     Option<String>,
