@@ -222,8 +222,8 @@ const SCOPE_SELECT: &str = "SELECT s.record_id, s.dhcp_server_record_id, s.scope
     LEFT JOIN adm_dhcp_scope_failovers l ON l.scope_id = s.record_id \
     LEFT JOIN adm_dhcp_failover_relations r ON r.record_id = l.failover_relation_id";
 
-/// The placement of each scope of `WHERE s.record_id IN (…)`, as typed rows of kind 2
-/// (columns `kind, a, b, c, d, t`: see [`CREATE_FACTS_HEAD`]).
+/// The placement of each scope of `WHERE s.record_id IN (…)`, in the columns of
+/// [`conflict_select`] (`kind, a, b, c, d, t`), so that [`placement_of`] reads both.
 const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_server_record_id AS b, \
     s.scope_id AS c, l.failover_relation_id AS d, r.relationship_name AS t \
     FROM adm_dhcp_scopes s \
@@ -232,9 +232,9 @@ const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_serve
     WHERE s.record_id";
 
 /// The scopes of the id table `j` ([`id_table`]) that cannot simply be linked to a
-/// relationship between servers `$1` and `$2`, as typed rows of kind 2 (see
-/// [`PLACEMENT_SELECT`]): each missing one with `b` NULL, each on another server or
-/// linked. A request whose scopes are all free returns no row, so the cost of checking
+/// relationship between servers `$1` and `$2`, as typed rows of kind 2 (`a` the scope's
+/// RecordId, `b` its server, `c` its subnet, `d` and `t` the relationship it is linked to
+/// and its name): each missing one with `b` NULL, each on another server or linked. A request whose scopes are all free returns no row, so the cost of checking
 /// 10,000 scopes is the index look-ups, not 10,000 rows carried to the engine.
 fn conflict_select(ids: &str) -> String {
     format!(
@@ -252,8 +252,8 @@ fn conflict_select(ids: &str) -> String {
 /// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
 /// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
 /// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
-/// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope:
-/// see [`PLACEMENT_SELECT`].
+/// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope
+/// that cannot simply be linked: see [`conflict_select`].
 const CREATE_FACTS_HEAD: &str = "SELECT 0 AS kind, s.record_id AS a, \
     (SELECT count(*) FROM adm_dhcp_failover_relations r \
      WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
@@ -627,15 +627,6 @@ impl Db<'_> {
         row.as_ref().map(scope_of).transpose()
     }
 
-    /// The scopes among `ids` that exist, in RecordId order (missing ids are left out).
-    pub async fn get_scopes(&mut self, ids: &[RecordId]) -> Result<Vec<DhcpScopeV4>> {
-        let head = format!("{SCOPE_SELECT} WHERE s.record_id");
-        let rows = self
-            .rows_for_ids(&head, ids, "ORDER BY s.record_id")
-            .await?;
-        rows.iter().map(scope_of).collect()
-    }
-
     /// Every scope, or those of one server (`GetScopesForServer`).
     pub async fn list_scopes(&mut self, server: Option<RecordId>) -> Result<Vec<DhcpScopeV4>> {
         let rows = match server {
@@ -735,24 +726,23 @@ impl Db<'_> {
     }
 
     /// [`Db::insert_failover`] then [`Db::link_scopes_bulk`] of `scopes` to the new row:
-    /// its RecordId. On SQLite the row and its links go in one
-    /// call (two statements: the links find the row by its unique key), a round trip less;
-    /// an error of either is reported as the row's (SQLite writers are serialised, so once
-    /// the caller checked the scopes no link can conflict).
+    /// its RecordId. On SQLite the row and its links go in one call (two statements: the
+    /// links find the row by its unique key), a round trip less; an error of either is
+    /// reported as the row's (SQLite writers are serialised, so once the caller checked the
+    /// scopes no link can conflict).
     pub async fn insert_failover_with_links(
         &mut self,
         f: &DhcpFailover,
         scopes: &[RecordId],
     ) -> Result<RecordId> {
-        let (first, rest) = scopes.split_at(scopes.len().min(self.chunk()));
-        if self.backend != Backend::Sqlite || first.is_empty() {
+        if self.backend != Backend::Sqlite || scopes.is_empty() {
             let id = self.insert_failover(f).await?;
             self.link_scopes_bulk(id, scopes).await?;
             return Ok(id);
         }
         let sql = format!("{INSERT_FAILOVER}; {LINK_NEW_FAILOVER}");
         let q = bind_failover_row(sqlx::query(AssertSqlSafe(sql)), f);
-        let q = bind_ids(self.backend, q, first);
+        let q = bind_ids(self.backend, q, scopes);
         // Every statement runs only when all rows are fetched.
         let rows = q
             .fetch_all(&mut *self.conn)
@@ -762,7 +752,6 @@ impl Db<'_> {
             .first()
             .ok_or_else(|| StoreError::Config("the relation insert returned no RecordId".into()))?
             .try_get(0)?;
-        self.link_scopes_bulk(id, rest).await?;
         Ok(id)
     }
 
