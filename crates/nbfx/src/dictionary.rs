@@ -112,7 +112,12 @@ impl SessionDictionary {
 
     /// The id the next added string will get.
     pub(crate) fn next_id(&self) -> u32 {
-        (self.strings.len() as u32) * 2 + 1
+        Self::id_at(self.strings.len())
+    }
+
+    /// The odd MC-NBFSE §2.1 id of the `index`-th session string.
+    pub(crate) fn id_at(index: usize) -> u32 {
+        (index as u32) * 2 + 1
     }
 
     /// Appends strings, checking `limits.max_session_strings` and

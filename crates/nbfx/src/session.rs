@@ -320,7 +320,7 @@ impl SessionNames<'_> {
     /// Takes the strings this envelope defined back out of the dictionary.
     fn forget_new(&mut self) {
         for (i, s) in self.dict.strings().iter().enumerate().skip(self.first_new) {
-            let id = (i as u32) * 2 + 1;
+            let id = SessionDictionary::id_at(i);
             if let Ok(entry) = self.index.find_entry(hash(s), |&x| x == id) {
                 entry.remove();
             }
