@@ -465,6 +465,29 @@ mod tests {
         }
     }
 
+    /// A string of only whitespace is a value: the client decodes the callback with the
+    /// very strings the server sent (docs/spec-decisions.md, "Writing").
+    #[test]
+    fn whitespace_only_strings_reach_the_client_as_they_are() {
+        for m in [" ", " \t\r\n ", ""] {
+            let event = ProgressEvent::AddSubTask {
+                sub_task_instance: sub_task(m, None),
+            };
+            let mut session = Outbound::Binary(Box::new(nbfx::SessionEncoder::new()));
+            let payload = session
+                .encode(&Reply::Callback(Box::new(event.clone())))
+                .expect("encodes");
+            let events = nbfx::SessionDecoder::new()
+                .decode_envelope(&payload)
+                .expect("decodes");
+            let xml = nbfx::to_xml(&events).expect("has a text form");
+            match ipam_soap::decode_server_message(xml.as_bytes(), &ipam_soap::Limits::default()) {
+                Ok(ipam_soap::ServerMessage::Callback(got)) => assert_eq!(got, event, "{m:?}"),
+                other => panic!("{m:?}: {other:?}"),
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
