@@ -726,23 +726,31 @@ impl Db<'_> {
     }
 
     /// [`Db::insert_failover`] then [`Db::link_scopes_bulk`] of `scopes` to the new row:
-    /// its RecordId. On SQLite the row and its links go in one call (two statements: the
-    /// links find the row by its unique key), a round trip less; an error of either is
-    /// reported as the row's (SQLite writers are serialised, so once the caller checked the
-    /// scopes no link can conflict).
+    /// its RecordId, in one round trip (for up to [`Db::chunk`] scopes; one more per
+    /// further chunk). On SQLite the call holds two statements, the links finding the row
+    /// by its unique key; on PostgreSQL one, the links inserted by a data-modifying `WITH`
+    /// from the row's `RETURNING`. A unique violation of either is reported with the row's
+    /// key; its constraint says which it was.
     pub async fn insert_failover_with_links(
         &mut self,
         f: &DhcpFailover,
         scopes: &[RecordId],
     ) -> Result<RecordId> {
-        if self.backend != Backend::Sqlite || scopes.is_empty() {
-            let id = self.insert_failover(f).await?;
-            self.link_scopes_bulk(id, scopes).await?;
-            return Ok(id);
+        if scopes.is_empty() {
+            return self.insert_failover(f).await;
         }
-        let sql = format!("{INSERT_FAILOVER}; {LINK_NEW_FAILOVER}");
+        let (first, rest) = scopes.split_at(scopes.len().min(self.chunk()));
+        let sql = match self.backend {
+            Backend::Sqlite => format!("{INSERT_FAILOVER}; {LINK_NEW_FAILOVER}"),
+            Backend::Postgres => format!(
+                "WITH r AS ({INSERT_FAILOVER}), l AS (INSERT INTO adm_dhcp_scope_failovers \
+                 (failover_relation_id, scope_id) SELECT r.record_id, j.id FROM r, {}) \
+                 SELECT record_id FROM r",
+                id_table(self.backend, 19, first.len())
+            ),
+        };
         let q = bind_failover_row(sqlx::query(AssertSqlSafe(sql)), f);
-        let q = bind_ids(self.backend, q, scopes);
+        let q = bind_ids(self.backend, q, first);
         // Every statement runs only when all rows are fetched.
         let rows = q
             .fetch_all(&mut *self.conn)
@@ -752,6 +760,7 @@ impl Db<'_> {
             .first()
             .ok_or_else(|| StoreError::Config("the relation insert returned no RecordId".into()))?
             .try_get(0)?;
+        self.link_scopes_bulk(id, rest).await?;
         Ok(id)
     }
 

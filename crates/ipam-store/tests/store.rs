@@ -453,6 +453,25 @@ async fn sqlite_commits_are_durable_across_reopen() {
     assert_eq!(counts(&reopened).await, [2, 0, 0, 0]);
 }
 
+/// `insert_failover_with_links(f, [scope])`, which must fail with a unique violation: its
+/// constraint and detail.
+async fn refused_insert(
+    store: &Store,
+    f: DhcpFailover,
+    scope: RecordId,
+) -> (UniqueConstraint, String) {
+    let err = store
+        .write(move |mut db| {
+            Box::pin(async move { db.insert_failover_with_links(&f, &[scope]).await })
+        })
+        .await
+        .unwrap_err();
+    let StoreError::UniqueViolation { constraint, detail } = err else {
+        panic!("not a unique violation: {err:?}")
+    };
+    (constraint, detail)
+}
+
 each_store!(a_relationship_and_its_links_are_inserted_together, |ts| {
     let store = &ts.store;
     let (a, b) = two_servers(store).await;
@@ -499,21 +518,16 @@ each_store!(a_relationship_and_its_links_are_inserted_together, |ts| {
     assert_eq!(stored, want);
     drop(conn);
     assert_eq!(counts(store).await, [2, 512, 5, 512]);
+    let linked = ids[0];
     // A taken key: neither the row nor its links.
-    let err = store
-        .write(move |mut db| {
-            Box::pin(async move {
-                db.insert_failover_with_links(&failover("small", a, b), &[ids[0]])
-                    .await
-            })
-        })
-        .await
-        .unwrap_err();
-    let StoreError::UniqueViolation { constraint, detail } = err else {
-        panic!("not a unique violation: {err:?}")
-    };
+    let (constraint, detail) = refused_insert(store, failover("small", a, b), linked).await;
     assert_eq!(constraint, UniqueConstraint::FailoverRelation);
     assert!(detail.contains("RelationshipName 'small'"), "{detail}");
+    assert_eq!(counts(store).await, [2, 512, 5, 512]);
+    // A free key but a scope linked already (what a concurrent create may have done after
+    // the checks): neither the row nor its links, and the constraint names the link.
+    let (constraint, _) = refused_insert(store, failover("fresh", a, b), linked).await;
+    assert_eq!(constraint, UniqueConstraint::ScopeInOneRelationship);
     assert_eq!(counts(store).await, [2, 512, 5, 512]);
 });
 
