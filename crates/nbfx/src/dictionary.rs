@@ -38,8 +38,8 @@ pub fn static_string(id: u32) -> Option<&'static str> {
     STATIC_DICTIONARY.get((id / 2) as usize).copied()
 }
 
-/// Ids of strings, found by the hash of their characters ([`hash`]): one table answers
-/// for the static dictionary and, in an encoder's copy, its session strings too.
+/// Ids of strings, found by the hash of their characters ([`hash`]): one for the static
+/// dictionary ([`STATIC_INDEX`]), one per encoder for its session strings.
 pub(crate) type IdIndex = HashTable<u32>;
 
 /// The hasher of [`IdIndex`]: fixed and fast. The indexed strings are the static

@@ -1,7 +1,9 @@
 //! MC-NBFSE: envelopes prefixed by a StringTable (§2.1) that extends a
 //! per-direction session dictionary (§2.2).
 
-use crate::dictionary::{IdIndex, STATIC_INDEX, SessionDictionary, find_id, hash, insert_id};
+use crate::dictionary::{
+    IdIndex, STATIC_INDEX, SessionDictionary, StaticDictionary, find_id, hash, insert_id,
+};
 use crate::reader::{decode_document, decode_document_into};
 use crate::records::{Cursor, write_mb31, write_string};
 use crate::writer::{NameTable, Records, encode_events};
@@ -167,7 +169,8 @@ fn parse_string_table(
 #[derive(Debug, Clone)]
 pub struct SessionEncoder {
     dict: SessionDictionary,
-    /// Static and session ids by string: one look-up per name or text.
+    /// The ids of the session strings by string. Static ids are found in the one shared
+    /// [`STATIC_INDEX`] first (hot in the cache, where a copy per session was not).
     index: IdIndex,
     limits: Limits,
     budget_bytes: usize,
@@ -187,7 +190,7 @@ impl SessionEncoder {
     pub fn new() -> Self {
         Self {
             dict: SessionDictionary::new(),
-            index: STATIC_INDEX.clone(),
+            index: IdIndex::new(),
             limits: Limits::default(),
             budget_bytes: DEFAULT_SESSION_BUDGET,
         }
@@ -329,10 +332,18 @@ impl SessionNames<'_> {
     }
 }
 
+impl SessionNames<'_> {
+    /// The static or session id of `s` (`h` its hash), if it has one.
+    fn find(&self, h: u64, s: &str) -> Option<u32> {
+        find_id(&STATIC_INDEX, &StaticDictionary, h, s)
+            .or_else(|| find_id(self.index, &*self.dict, h, s))
+    }
+}
+
 impl NameTable for SessionNames<'_> {
     fn name_id(&mut self, s: &str) -> Option<u32> {
         let h = hash(s);
-        if let Some(id) = find_id(self.index, &*self.dict, h, s) {
+        if let Some(id) = self.find(h, s) {
             return Some(id);
         }
         if s.is_empty()
@@ -348,7 +359,7 @@ impl NameTable for SessionNames<'_> {
     }
 
     fn text_id(&mut self, s: &str) -> Option<u32> {
-        find_id(self.index, &*self.dict, hash(s), s)
+        self.find(hash(s), s)
     }
 }
 
