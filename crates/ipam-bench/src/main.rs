@@ -242,6 +242,8 @@ struct Summary {
     sqlite_floor_nosync: Option<RunStats>,
     sqlite_e2e_1_nosync: Option<RunStats>,
     sqlite_engine_nosync: Option<RunStats>,
+    /// The per-operation cost of each round of [`cost_rounds`].
+    cost_ratios: Vec<f64>,
     big: Option<BigResult>,
     pg_floor: Option<RunStats>,
     pg_e2e_1: Option<RunStats>,
@@ -299,15 +301,18 @@ async fn scenarios(
     }
     if want("sqlite") {
         println!("== SQLite, durable (WAL, synchronous=FULL) ==");
-        let r = in_process(
+        // The store floor runs in two halves, before and after the end-to-end runs, so that
+        // a drift of the shared machine weighs on both sides of the ratios alike.
+        let mut floor = InProcessRun::open(
             ctx,
             Engine::Sqlite,
             "store floor (1 tx/op, no group)",
             true,
             InProcess::Bare,
+            ctx.ops,
         )
         .await?;
-        s.sqlite_floor_durable = s.keep(r);
+        let first_half = floor.run(ctx.ops / 2).await;
         let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
         s.sqlite_e2e_1 = s.keep(r);
         let bracket = want("fsync");
@@ -327,16 +332,21 @@ async fn scenarios(
             s.fsync_per_sec = Some((before + after) / 2.0);
         }
         s.sqlite_e2e_n = s.keep(r);
+        let second_half = floor.run(ctx.ops).await;
+        floor.close().await;
+        println!(
+            "store floor: {:.0} ops/s before the end-to-end runs, {:.0} ops/s after; both halves:",
+            first_half.ops_per_sec(),
+            second_half.ops_per_sec()
+        );
+        let mut whole = first_half;
+        whole.absorb(second_half);
+        s.sqlite_floor_durable = s.keep(whole);
         println!("== SQLite, no fsync (synchronous=NORMAL): per-operation cost ==");
-        let r = in_process(
-            ctx,
-            Engine::Sqlite,
-            "store floor, no fsync",
-            false,
-            InProcess::Bare,
-        )
-        .await?;
-        s.sqlite_floor_nosync = s.keep(r);
+        let (floor, e2e_1, ratios) = cost_rounds(ctx).await?;
+        s.sqlite_floor_nosync = s.keep(floor);
+        s.sqlite_e2e_1_nosync = s.keep(e2e_1);
+        s.cost_ratios = ratios;
         let r = in_process(
             ctx,
             Engine::Sqlite,
@@ -346,8 +356,6 @@ async fn scenarios(
         )
         .await?;
         s.sqlite_engine_nosync = s.keep(r);
-        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session, no fsync", 1, false).await?;
-        s.sqlite_e2e_1_nosync = s.keep(r);
     }
     if want("wire") {
         println!("== Wire floor: ipamd's recorded replies, no processing ==");
@@ -398,6 +406,61 @@ async fn scenarios(
         }
     }
     Ok(s)
+}
+
+/// Rounds of the per-operation cost: the store floor and one end-to-end session, both
+/// without fsync, taken in turns (floor first in even rounds, the session first in odd
+/// ones) so that a drift of the machine weighs on both alike. Both runs whole, and the
+/// ratio of each round (end-to-end wall time per operation ÷ the floor's).
+async fn cost_rounds(ctx: &Ctx) -> anyhow::Result<(RunStats, RunStats, Vec<f64>)> {
+    let rounds = COST_ROUNDS.min(ctx.ops).max(1);
+    let per_round = ctx.ops.div_ceil(rounds);
+    let floor_label = "store floor, no fsync";
+    let e2e_label = "e2e 1 session, no fsync";
+    let mut floor = InProcessRun::open(
+        ctx,
+        Engine::Sqlite,
+        floor_label,
+        false,
+        InProcess::Bare,
+        ctx.ops,
+    )
+    .await?;
+    let mut session = E2eRun::start(ctx, Engine::Sqlite, e2e_label, 1, false, ctx.ops).await?;
+    let mut floor_all = RunStats::new(floor_label, "sqlite", 1);
+    let mut e2e_all = RunStats::new(e2e_label, "sqlite", 1);
+    let mut ratios = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let (f, e) = if round % 2 == 0 {
+            let f = floor.run(per_round).await;
+            (f, session.run(per_round).await?)
+        } else {
+            let e = session.run(per_round).await?;
+            (floor.run(per_round).await, e)
+        };
+        if f.ok > 0 && e.ok > 0 {
+            ratios.push(e.wall_us_per_op() / f.wall_us_per_op());
+        }
+        floor_all.absorb(f);
+        e2e_all.absorb(e);
+    }
+    session.stop();
+    floor.close().await;
+    Ok((floor_all, e2e_all, ratios))
+}
+
+/// Rounds of [`cost_rounds`] (fewer when there are fewer operations).
+const COST_ROUNDS: usize = 6;
+
+/// The median of `values` (NaN when empty).
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 impl Summary {
@@ -496,13 +559,27 @@ impl Summary {
             lines.push(("p50_ms".into(), r.percentile_ms(50.0)));
         }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_nosync, &self.sqlite_e2e_1_nosync) {
-            let v = r.wall_us_per_op() / fl.wall_us_per_op();
+            let whole = r.wall_us_per_op() / fl.wall_us_per_op();
+            let rounds: Vec<String> = self.cost_ratios.iter().map(|v| format!("{v:.2}")).collect();
+            let v = if self.cost_ratios.is_empty() {
+                whole
+            } else {
+                median(&self.cost_ratios)
+            };
             println!(
-                "per-operation cost without fsync: {:.0} us end to end / {:.0} us bare store = {v:.2} (target <= 1.5)",
+                "per-operation cost without fsync: {:.0} us end to end / {:.0} us bare store = {whole:.2} over all rounds; median of the rounds ({}) {v:.2} (target <= 1.5)",
                 r.wall_us_per_op(),
-                fl.wall_us_per_op()
+                fl.wall_us_per_op(),
+                rounds.join(", ")
             );
             lines.push(("single_session_cost_ratio".into(), v));
+            if let (Some(lo), Some(hi)) = (
+                self.cost_ratios.iter().copied().reduce(f64::min),
+                self.cost_ratios.iter().copied().reduce(f64::max),
+            ) {
+                lines.push(("single_session_cost_ratio_min".into(), lo));
+                lines.push(("single_session_cost_ratio_max".into(), hi));
+            }
             lines.push(("e2e_us_per_op_no_fsync".into(), r.wall_us_per_op()));
             lines.push(("store_us_per_op_no_fsync".into(), fl.wall_us_per_op()));
             if let Some(w) = &self.wire_1 {
@@ -731,63 +808,116 @@ async fn in_process(
     durable: bool,
     kind: InProcess,
 ) -> anyhow::Result<RunStats> {
-    let warm = (ctx.ops / 20).clamp(1, 50);
-    progress(format!(
-        "{} {label}: registering servers and scopes",
-        engine.name()
-    ));
-    let (url, data) = ctx
-        .seeded(
-            engine,
-            "store-floor",
-            &[("warm", warm, ctx.k), ("run", ctx.ops, ctx.k)],
-        )
+    let mut run = InProcessRun::open(ctx, engine, label, durable, kind, ctx.ops).await?;
+    let stats = run.run(ctx.ops).await;
+    run.close().await;
+    Ok(stats)
+}
+
+/// A store opened for in-process operations (see [`InProcess`]), seeded and warmed up,
+/// whose operations can be run in pieces ([`InProcessRun::run`]), interleaved with others.
+struct InProcessRun {
+    store: Store,
+    ops: OpEngine,
+    kind: InProcess,
+    engine: Engine,
+    label: String,
+    /// The measured operations not run yet.
+    left: VecDeque<OpData>,
+}
+
+impl InProcessRun {
+    /// A fresh database with the data of a warm-up and of `total` operations, opened as
+    /// `kind` needs; the warm-up is run.
+    async fn open(
+        ctx: &Ctx,
+        engine: Engine,
+        label: &str,
+        durable: bool,
+        kind: InProcess,
+        total: usize,
+    ) -> anyhow::Result<InProcessRun> {
+        let warm = (total / 20).clamp(1, 50);
+        progress(format!(
+            "{} {label}: registering servers and scopes",
+            engine.name()
+        ));
+        let (url, mut data) = ctx
+            .seeded(
+                engine,
+                "store-floor",
+                &[("warm", warm, ctx.k), ("run", total, ctx.k)],
+            )
+            .await?;
+        let defaults = StoreOptions::new(&url);
+        let store = Store::open_with(StoreOptions {
+            durable,
+            group_commit: kind == InProcess::Engine && defaults.group_commit,
+            ..defaults
+        })
         .await?;
-    let defaults = StoreOptions::new(&url);
-    let store = Store::open_with(StoreOptions {
-        durable,
-        group_commit: kind == InProcess::Engine && defaults.group_commit,
-        ..defaults
-    })
-    .await?;
-    let ops = OpEngine::new(store.clone());
-    let one = async |op: &OpData, tag: &str| -> anyhow::Result<()> {
-        match kind {
-            InProcess::Bare => Ok(workload::bare_create(&store, op, tag).await?),
+        let run = InProcessRun {
+            ops: OpEngine::new(store.clone()),
+            store,
+            kind,
+            engine,
+            label: label.to_owned(),
+            left: data.pop().unwrap_or_default().into(),
+        };
+        for op in data.first().into_iter().flatten() {
+            run.one(op, "warm").await?;
+        }
+        Ok(run)
+    }
+
+    async fn one(&self, op: &OpData, tag: &str) -> anyhow::Result<()> {
+        match self.kind {
+            InProcess::Bare => Ok(workload::bare_create(&self.store, op, tag).await?),
             InProcess::Engine => {
                 let sink = CollectingSink::default();
-                ops.run(&op.parameters(tag), RunOptions::default(), &sink)
+                self.ops
+                    .run(&op.parameters(tag), RunOptions::default(), &sink)
                     .await
                     .map(|_| ())
                     .map_err(|e| anyhow!("{:?}: {}", e.exception_id, e.message))
             }
         }
-    };
-    for op in &data[0] {
-        one(op, "warm").await?;
     }
-    progress(format!("{} {label}: {} operations", engine.name(), ctx.ops));
-    let mut stats = RunStats::new(label, engine.name(), 1);
-    let c0 = server::process_cpu_time("/proc/self/stat");
-    let t0 = Instant::now();
-    for op in &data[1] {
-        let t = Instant::now();
-        match one(op, "run").await {
-            Ok(()) => {
-                stats.ok += 1;
-                stats.latencies.push(t.elapsed());
-            }
-            Err(e) => {
-                stats.errors += 1;
-                stats.first_error.get_or_insert_with(|| e.to_string());
+
+    /// Runs the next `n` operations (fewer if fewer are left), one after the other.
+    async fn run(&mut self, n: usize) -> RunStats {
+        let n = n.min(self.left.len());
+        progress(format!(
+            "{} {}: {n} operations",
+            self.engine.name(),
+            self.label
+        ));
+        let mut stats = RunStats::new(&self.label, self.engine.name(), 1);
+        let ops: Vec<OpData> = self.left.drain(..n).collect();
+        let c0 = server::process_cpu_time("/proc/self/stat");
+        let t0 = Instant::now();
+        for op in &ops {
+            let t = Instant::now();
+            match self.one(op, "run").await {
+                Ok(()) => {
+                    stats.ok += 1;
+                    stats.latencies.push(t.elapsed());
+                }
+                Err(e) => {
+                    stats.errors += 1;
+                    stats.first_error.get_or_insert_with(|| e.to_string());
+                }
             }
         }
+        stats.elapsed = t0.elapsed();
+        stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
+        stats.sort();
+        stats
     }
-    stats.elapsed = t0.elapsed();
-    stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
-    stats.sort();
-    store.close().await;
-    Ok(stats)
+
+    async fn close(self) {
+        self.store.close().await;
+    }
 }
 
 /// Encodes every operation's session for the server at `addr`.
@@ -909,51 +1039,106 @@ async fn e2e(
     sessions: usize,
     durable: bool,
 ) -> anyhow::Result<RunStats> {
-    let warm = (sessions * 2).clamp(4, 128).min(ctx.ops.max(4));
-    let full = format!("{} {label}", engine.name());
-    progress(format!("{full}: registering servers and scopes"));
-    let (url, data) = ctx
-        .seeded(
-            engine,
-            "e2e",
-            &[("warm", warm, ctx.k), ("run", ctx.ops, ctx.k)],
-        )
+    let mut run = E2eRun::start(ctx, engine, label, sessions, durable, ctx.ops).await?;
+    let stats = run.run(ctx.ops).await;
+    run.stop();
+    stats
+}
+
+/// A real `ipamd serve` on a fresh database seeded for `total` operations, warmed up,
+/// whose operations can be run in pieces ([`E2eRun::run`]), interleaved with others.
+struct E2eRun {
+    server: ServerProcess,
+    engine: Engine,
+    label: String,
+    sessions: usize,
+    mode: Mode,
+    /// The measured operations not run yet, encoded.
+    left: VecDeque<PreparedOp>,
+}
+
+impl E2eRun {
+    async fn start(
+        ctx: &Ctx,
+        engine: Engine,
+        label: &str,
+        sessions: usize,
+        durable: bool,
+        total: usize,
+    ) -> anyhow::Result<E2eRun> {
+        let warm = (sessions * 2).clamp(4, 128).min(total.max(4));
+        let full = format!("{} {label}", engine.name());
+        progress(format!("{full}: registering servers and scopes"));
+        let (url, data) = ctx
+            .seeded(
+                engine,
+                "e2e",
+                &[("warm", warm, ctx.k), ("run", total, ctx.k)],
+            )
+            .await?;
+        let server = ServerProcess::start(&ServerConfig {
+            binary: ctx.ipamd.clone(),
+            database_url: url,
+            durable,
+            max_message_size: 64 * 1024,
+            log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
+        })
         .await?;
-    let server = ServerProcess::start(&ServerConfig {
-        binary: ctx.ipamd.clone(),
-        database_url: url,
-        durable,
-        max_message_size: 64 * 1024,
-        log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
-    })
-    .await?;
-    let addr = server.nettcp;
-    warm_up(
-        addr,
-        prepare_all(addr, &data[0], "warm")?,
-        sessions,
-        ctx.mode,
-    )
-    .await
-    .with_context(|| format!("{full} (server log:\n{})", server.log_tail()))?;
-    let prepared = prepare_all(addr, &data[1], "run")?;
-    progress(format!("{full}: {} operations", prepared.len()));
-    let mut stats = RunStats::new(label, engine.name(), sessions);
-    let commits0 = server.commits().await?;
-    let cpu0 = server.cpu_time();
-    drive(addr, prepared, sessions, ctx.mode, &mut stats, Some(&full)).await;
-    stats.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
-    stats.commits = Some(server.commits().await?.since(commits0));
-    stats.memory = Some(server.memory());
-    if stats.errors > 0 {
-        progress(format!(
-            "{full}: {} operations failed; server log:\n{}",
-            stats.errors,
-            server.log_tail()
-        ));
+        let addr = server.nettcp;
+        warm_up(
+            addr,
+            prepare_all(addr, &data[0], "warm")?,
+            sessions,
+            ctx.mode,
+        )
+        .await
+        .with_context(|| format!("{full} (server log:\n{})", server.log_tail()))?;
+        let left = prepare_all(addr, &data[1], "run")?;
+        Ok(E2eRun {
+            server,
+            engine,
+            label: label.to_owned(),
+            sessions,
+            mode: ctx.mode,
+            left,
+        })
     }
-    server.stop();
-    Ok(stats)
+
+    /// Runs the next `n` operations (fewer if fewer are left) on the run's sessions: the
+    /// server's CPU and group commits during them, its memory at their end.
+    async fn run(&mut self, n: usize) -> anyhow::Result<RunStats> {
+        let full = format!("{} {}", self.engine.name(), self.label);
+        let ops: VecDeque<PreparedOp> = self.left.drain(..n.min(self.left.len())).collect();
+        progress(format!("{full}: {} operations", ops.len()));
+        let mut stats = RunStats::new(&self.label, self.engine.name(), self.sessions);
+        let server = &self.server;
+        let commits0 = server.commits().await?;
+        let cpu0 = server.cpu_time();
+        drive(
+            server.nettcp,
+            ops,
+            self.sessions,
+            self.mode,
+            &mut stats,
+            Some(&full),
+        )
+        .await;
+        stats.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
+        stats.commits = Some(server.commits().await?.since(commits0));
+        stats.memory = Some(server.memory());
+        if stats.errors > 0 {
+            progress(format!(
+                "{full}: {} operations failed; server log:\n{}",
+                stats.errors,
+                server.log_tail()
+            ));
+        }
+        Ok(stats)
+    }
+
+    fn stop(self) {
+        self.server.stop();
+    }
 }
 
 /// One CreateDhcpFailover session against a real ipamd, its replies recorded turn by turn
@@ -1104,4 +1289,16 @@ async fn big_op(
         rss_before_kib: before.rss_kib,
         hwm_after_kib: after.hwm_kib,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_even_and_no_values() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(&[]).is_nan());
+    }
 }

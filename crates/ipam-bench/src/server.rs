@@ -95,6 +95,16 @@ pub struct Commits {
     pub writes: u64,
 }
 
+impl std::ops::Add for Commits {
+    type Output = Commits;
+    fn add(self, other: Commits) -> Commits {
+        Commits {
+            commits: self.commits + other.commits,
+            writes: self.writes + other.writes,
+        }
+    }
+}
+
 impl Commits {
     /// The counts between `before` and `self`.
     pub fn since(self, before: Commits) -> Commits {

@@ -96,9 +96,18 @@ impl RunStats {
         self.latencies.sort_unstable();
     }
 
-    /// Adds the operations, time and CPU of `part`, a run of the same kind (for runs
-    /// taken in pieces, interleaved with others); memory and server CPU stay as they are.
+    /// Adds the operations, time, CPU and group commits of `part`, a piece of the same run
+    /// (for runs taken in pieces, interleaved with others); the memory is the latest piece's.
     pub fn absorb(&mut self, part: RunStats) {
+        fn add<T: std::ops::Add<Output = T>>(a: Option<T>, b: Option<T>) -> Option<T> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            }
+        }
+        self.server_cpu = add(self.server_cpu, part.server_cpu);
+        self.commits = add(self.commits, part.commits);
+        self.memory = part.memory.or(self.memory);
         self.ok += part.ok;
         self.errors += part.errors;
         self.callbacks += part.callbacks;
