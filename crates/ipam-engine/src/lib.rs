@@ -91,6 +91,7 @@ impl Engine {
         T: Send + 'static,
         E: From<ipam_store::StoreError> + Send + 'static,
         F: for<'a> FnOnce(ipam_store::Db<'a>) -> futures::future::BoxFuture<'a, Result<T, E>>
+            + Clone
             + Send
             + 'static,
     {

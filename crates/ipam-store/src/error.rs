@@ -151,6 +151,9 @@ fn unique_message(c: UniqueConstraint, detail: &str) -> String {
 impl StoreError {
     /// Classifies a database error by the constraint that raised it.
     pub(crate) fn classify(err: sqlx::Error, detail: impl FnOnce() -> String) -> Self {
+        if is_conflict(&err) {
+            crate::group::note_conflict();
+        }
         if let sqlx::Error::Database(db) = &err {
             if db.is_unique_violation() {
                 let name = db
@@ -176,15 +179,30 @@ impl StoreError {
         StoreError::Database(err)
     }
 
-    /// True when retrying the same change later may succeed (lost connection, busy database).
+    /// True when retrying the same change later may succeed (lost connection, busy database,
+    /// a conflict with another transaction).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            StoreError::CommitFailed(_)
-                | StoreError::Database(
-                    sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
-                )
-        )
+        match self {
+            StoreError::CommitFailed(_) => true,
+            StoreError::Database(e) => {
+                is_conflict(e)
+                    || matches!(
+                        e,
+                        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
+                    )
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A statement failed because PostgreSQL chose it to break a deadlock (SQLSTATE `40P01`)
+/// or a serialization conflict (`40001`) with another transaction: run again, the same
+/// change may succeed.
+fn is_conflict(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+        _ => false,
     }
 }
 

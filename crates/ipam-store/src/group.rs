@@ -1,8 +1,10 @@
 //! Group commit: concurrent writes share one transaction and one durable commit.
 //!
-//! One writer task takes every write queued while the previous batch was committing (up to
-//! `max_batch`), runs each in its own SAVEPOINT inside one transaction (a write alone in its
-//! batch in the bare transaction), and commits once.
+//! A writer task (a *lane*) takes the writes queued while it was busy (up to `max_batch`,
+//! and its share of them when there are several lanes), runs each in its own SAVEPOINT
+//! inside one transaction (a write alone in its batch in the bare transaction), and
+//! commits once. SQLite has one lane (it has one writer at a time anyway); PostgreSQL has
+//! several, each on its own connection, so that batches run side by side.
 //! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
 //! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
 //! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
@@ -21,8 +23,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Db, StoreError};
 
-/// Answers a write's caller, given the commit error if the batch's commit failed.
-type Deliver = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// Answers a write's caller, given the commit error if the batch's commit failed and
+/// whether the write lost a conflict with another transaction (see [`Answer::retry`]).
+type Deliver = Box<dyn FnOnce(Option<&StoreError>, bool) + Send>;
 
 /// What a finished write hands back to the writer: whether it succeeded, and how to
 /// answer its caller once the batch's fate is known.
@@ -31,11 +34,41 @@ pub(crate) struct Completion {
     deliver: Deliver,
 }
 
+/// A write's answer.
+pub(crate) struct Answer<T, E> {
+    pub(crate) result: Result<T, E>,
+    /// The write failed because PostgreSQL chose it to break a deadlock or a serialization
+    /// conflict with another transaction (another lane's batch): run again, it may succeed.
+    pub(crate) retry: bool,
+}
+
+tokio::task_local! {
+    /// Set when a statement of the running write failed on a conflict with another
+    /// transaction ([`note_conflict`]).
+    static CONFLICT: std::cell::Cell<bool>;
+}
+
+/// Records that a statement failed on a conflict with another transaction (SQLSTATE
+/// `40P01` deadlock, `40001` serialization failure), for the write running it, if any.
+pub(crate) fn note_conflict() {
+    let _ = CONFLICT.try_with(|c| c.set(true));
+}
+
+/// Runs `fut`, telling whether a statement in it failed on a conflict ([`note_conflict`]).
+pub(crate) async fn watch_conflicts<F: std::future::Future>(fut: F) -> (F::Output, bool) {
+    CONFLICT
+        .scope(std::cell::Cell::new(false), async {
+            let out = fut.await;
+            (out, CONFLICT.with(|c| c.get()))
+        })
+        .await
+}
+
 /// A queued write.
 pub(crate) type Job = Box<dyn for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Completion> + Send>;
 
 /// Wraps a typed write closure into a [`Job`] and the receiver of its answer.
-pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<Result<T, E>>)
+pub(crate) fn job<T, E, F>(f: F) -> (Job, oneshot::Receiver<Answer<T, E>>)
 where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
@@ -47,12 +80,12 @@ where
             let result = f(db).await;
             Completion {
                 ok: result.is_ok(),
-                deliver: Box::new(move |commit_error| {
-                    let answer = match (result, commit_error) {
+                deliver: Box::new(move |commit_error, retry| {
+                    let result = match (result, commit_error) {
                         (Ok(_), Some(e)) => Err(E::from(StoreError::CommitFailed(e.to_string()))),
                         (r, _) => r,
                     };
-                    let _ = tx.send(answer);
+                    let _ = tx.send(Answer { result, retry });
                 }),
             }
         })
@@ -69,16 +102,59 @@ pub struct GroupCommitStats {
     pub writes: AtomicU64,
 }
 
-/// Starts the writer task; it ends when every sender is gone.
+/// Starts `lanes` writer tasks on one queue; they end when every sender is gone.
 pub(crate) fn spawn_writer(
     pool: AnyPool,
     backend: Backend,
     max_batch: usize,
+    lanes: usize,
     stats: Arc<GroupCommitStats>,
 ) -> mpsc::Sender<Job> {
     let (tx, rx) = mpsc::channel::<Job>(max_batch.max(1) * 16);
-    tokio::spawn(writer(pool, backend, rx, max_batch.max(1), stats));
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let lanes = lanes.max(1);
+    for _ in 0..lanes {
+        let limits = Batching {
+            max_batch: max_batch.max(1),
+            lanes,
+        };
+        tokio::spawn(writer(
+            pool.clone(),
+            backend,
+            rx.clone(),
+            limits,
+            stats.clone(),
+        ));
+    }
     tx
+}
+
+/// How much of the queue a lane takes.
+#[derive(Clone, Copy)]
+struct Batching {
+    max_batch: usize,
+    lanes: usize,
+}
+
+/// Waits for the next write, then takes the writes queued behind it: up to `max_batch`,
+/// and, when there are several lanes, this lane's share of what is queued (the others
+/// take the rest and run it side by side).
+async fn next_batch(
+    rx: &tokio::sync::Mutex<mpsc::Receiver<Job>>,
+    limits: Batching,
+) -> Option<Vec<Job>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let share = (rx.len() + 1).div_ceil(limits.lanes);
+    let mut batch = Vec::with_capacity(share.min(limits.max_batch));
+    batch.push(first);
+    while batch.len() < share.min(limits.max_batch) {
+        match rx.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Result<(), sqlx::Error> {
@@ -125,23 +201,25 @@ impl Kept {
     }
 }
 
+/// A finished write: its completion, and whether it lost a conflict.
+type Ran = (Completion, bool);
+
 /// Runs one write on `conn`. `None` when it panicked (logged): a panicked write has no
 /// completion, its caller sees the channel close; the caller rolls its work back.
-async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Completion> {
-    let run = AssertUnwindSafe(job(Db { conn, backend }))
-        .catch_unwind()
-        .await;
+async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Ran> {
+    let (run, conflict) =
+        watch_conflicts(AssertUnwindSafe(job(Db { conn, backend })).catch_unwind()).await;
     if run.is_err() {
         tracing::error!("a write panicked; it is rolled back alone");
     }
-    run.ok()
+    run.ok().map(|c| (c, conflict))
 }
 
 async fn writer(
     pool: AnyPool,
     backend: Backend,
-    mut rx: mpsc::Receiver<Job>,
-    max_batch: usize,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
+    limits: Batching,
     stats: Arc<GroupCommitStats>,
 ) {
     let mut kept = Kept {
@@ -152,14 +230,12 @@ async fn writer(
     // Closing the pool waits for every connection: the kept one goes back at once.
     let closed = pool.close_event();
     tokio::pin!(closed);
-    // Reused from batch to batch.
-    let mut batch: Vec<Job> = Vec::new();
-    let mut done: Vec<Completion> = Vec::new();
+    let mut done: Vec<Ran> = Vec::new();
     loop {
-        let first = tokio::select! {
+        let mut batch = tokio::select! {
             biased;
-            job = rx.recv() => match job {
-                Some(job) => job,
+            batch = next_batch(&rx, limits) => match batch {
+                Some(batch) => batch,
                 None => break,
             },
             _ = &mut closed, if kept.conn.is_some() => {
@@ -167,13 +243,6 @@ async fn writer(
                 continue;
             }
         };
-        batch.push(first);
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
         let size = batch.len();
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
@@ -187,7 +256,7 @@ async fn writer(
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
                 match run_job(job, &mut tx, backend).await {
-                    Some(c) if c.ok => done.push(c),
+                    Some(ran) if ran.0.ok => done.push(ran),
                     other => {
                         tx.rollback().await?;
                         done.extend(other);
@@ -202,7 +271,7 @@ async fn writer(
                 let last = batch.len() - 1;
                 for (i, job) in batch.drain(..).enumerate() {
                     match run_job(job, &mut tx, backend).await {
-                        Some(c) if c.ok => {
+                        Some(ran) if ran.0.ok => {
                             if i < last {
                                 exec(
                                     &mut tx,
@@ -210,7 +279,7 @@ async fn writer(
                                 )
                                 .await?;
                             }
-                            done.push(c);
+                            done.push(ran);
                         }
                         other => {
                             exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
@@ -226,14 +295,18 @@ async fn writer(
         kept.done(outcome.is_ok());
         tracing::trace!(size, ok = outcome.is_ok(), "group commit");
         match outcome {
-            Ok(()) => done.drain(..).for_each(|c| (c.deliver)(None)),
+            // A write that lost a conflict is rolled back (to its savepoint) and asked to
+            // run again; the others of the batch are committed.
+            Ok(()) => done
+                .drain(..)
+                .for_each(|(c, conflict)| (c.deliver)(None, conflict && !c.ok)),
             Err(e) => {
                 tracing::warn!(error = %e, size, "group commit failed; every write of the batch failed");
-                done.drain(..).for_each(|c| (c.deliver)(Some(&e)));
+                done.drain(..)
+                    .for_each(|(c, _)| (c.deliver)(Some(&e), false));
             }
         }
         // Jobs never run because the batch broke early are dropped: their callers see a
         // closed channel, reported as a failed write.
-        batch.clear();
     }
 }

@@ -27,6 +27,9 @@ pub use group::GroupCommitStats;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How many times a write that lost a conflict with another transaction runs again.
+pub const CONFLICT_RETRIES: usize = 5;
+
 /// A pooled PostgreSQL connection idle for this long is pinged before it is used again.
 pub(crate) const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
 
@@ -81,6 +84,13 @@ pub struct StoreOptions {
     pub group_commit: bool,
     /// Most writes in one group commit.
     pub max_batch: usize,
+    /// PostgreSQL: group-commit writers running batches side by side, each on its own
+    /// connection (default 1). More lanes commit more changes a second when concurrent
+    /// changes touch different rows; when they lock the same rows (partner servers), the
+    /// lanes' batches can deadlock, and PostgreSQL breaks each deadlock only after its
+    /// `deadlock_timeout` (1 s by default), failing one write, which then runs again.
+    /// SQLite always has one (it has one writer at a time).
+    pub writer_lanes: usize,
 }
 
 impl StoreOptions {
@@ -92,6 +102,7 @@ impl StoreOptions {
             durable: true,
             group_commit: true,
             max_batch: 256,
+            writer_lanes: 1,
         }
     }
 }
@@ -205,9 +216,13 @@ impl Store {
             .map_err(|e| StoreError::Config(format!("cannot bring the schema up to date: {e}")))?;
         tracing::info!(%backend, url = %redact(&opts.url), "store open");
         let stats = Arc::new(GroupCommitStats::default());
-        let writer = opts
-            .group_commit
-            .then(|| group::spawn_writer(pool.clone(), backend, opts.max_batch, stats.clone()));
+        let lanes = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => opts.writer_lanes.max(1),
+        };
+        let writer = opts.group_commit.then(|| {
+            group::spawn_writer(pool.clone(), backend, opts.max_batch, lanes, stats.clone())
+        });
         Ok(Store {
             pool,
             backend,
@@ -241,24 +256,38 @@ impl Store {
     /// commits or rolls back as a whole, never half-written. With group commit (the
     /// default) concurrent writes share one commit, each in its own savepoint; `write`
     /// returns only after that commit, and a failing write fails alone.
+    ///
+    /// A write that PostgreSQL fails to break a deadlock or a serialization conflict with
+    /// another transaction is rolled back and run again (a fresh clone of `f`), up to
+    /// [`CONFLICT_RETRIES`] times; after that its error is returned.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Clone + Send + 'static,
     {
-        if let Some(writer) = &self.writer {
-            let (job, answer) = group::job(f);
+        let Some(writer) = &self.writer else {
+            return self.spawn_transaction(f, Finish::Commit).await;
+        };
+        let mut retries = 0;
+        loop {
+            let (job, answer) = group::job(f.clone());
             if writer.send(job).await.is_err() {
                 return Err(E::from(StoreError::Config("the store is closed".into())));
             }
-            return answer.await.unwrap_or_else(|_| {
-                Err(E::from(StoreError::CommitFailed(
-                    "the write was abandoned (it panicked or its batch could not start)".into(),
-                )))
-            });
+            match answer.await {
+                Ok(a) if a.retry && retries < CONFLICT_RETRIES => {
+                    retries += 1;
+                    tracing::debug!(retries, "a write lost a conflict; it runs again");
+                }
+                Ok(a) => return a.result,
+                Err(_) => {
+                    return Err(E::from(StoreError::CommitFailed(
+                        "the write was abandoned (it panicked or its batch could not start)".into(),
+                    )));
+                }
+            }
         }
-        self.spawn_transaction(f, Finish::Commit).await
     }
 
     /// Runs `f` in a transaction that is always rolled back: what a write would do now,
@@ -267,21 +296,33 @@ impl Store {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Clone + Send + 'static,
     {
         self.spawn_transaction(f, Finish::RollBack).await
     }
 
     /// Runs one transaction on its own task, so that a caller who stops waiting cannot
-    /// leave it half-done.
+    /// leave it half-done; one that loses a conflict runs again, as in [`Store::write`].
     async fn spawn_transaction<T, E, F>(&self, f: F, finish: Finish) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Send + 'static,
+        F: for<'a> FnOnce(Db<'a>) -> BoxFuture<'a, Result<T, E>> + Clone + Send + 'static,
     {
         let store = self.clone();
-        let task = tokio::spawn(async move { store.transaction(f, finish).await });
+        let task = tokio::spawn(async move {
+            let mut retries = 0;
+            loop {
+                let (result, conflict) =
+                    group::watch_conflicts(store.transaction(f.clone(), finish)).await;
+                if result.is_err() && conflict && retries < CONFLICT_RETRIES {
+                    retries += 1;
+                    tracing::debug!(retries, "a transaction lost a conflict; it runs again");
+                    continue;
+                }
+                return result;
+            }
+        });
         match task.await {
             Ok(r) => r,
             Err(join) => Err(E::from(StoreError::Config(format!(

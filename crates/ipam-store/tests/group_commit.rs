@@ -1,7 +1,8 @@
 //! Group commit (issue: "never acknowledges an operation whose rows are not committed, and
 //! isolates a failing operation from its batch"), on SQLite and PostgreSQL.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ipam_model::NewDhcpServer;
@@ -30,6 +31,17 @@ async fn observer(url: &str) -> Store {
     Store::open_with(StoreOptions {
         group_commit: false,
         max_connections: 2,
+        ..StoreOptions::new(url)
+    })
+    .await
+    .unwrap()
+}
+
+/// A second store on the same data whose group commit runs `lanes` batches side by side
+/// (PostgreSQL; SQLite always has one).
+async fn with_lanes(url: &str, lanes: usize) -> Store {
+    Store::open_with(StoreOptions {
+        writer_lanes: lanes,
         ..StoreOptions::new(url)
     })
     .await
@@ -249,3 +261,118 @@ each_store!(
         );
     }
 );
+
+each_store!(a_blocked_lane_holds_up_no_other_write, |ts| {
+    if ts.engine == "sqlite" {
+        // One writer at a time on SQLite: one lane, and the batch tests above.
+        return;
+    }
+    let store = &with_lanes(&ts.url, 2).await;
+    let blocker = block_writer(store);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let write = tokio::time::timeout(Duration::from_millis(200), register(store, "beside"));
+    write
+        .await
+        .expect("a write waited for another lane's batch")
+        .unwrap();
+    assert!(
+        !blocker.is_finished(),
+        "the blocker's batch was still running"
+    );
+    blocker.await.unwrap();
+});
+
+/// Two writes that lock servers `first` then `second` and the other way round, meeting
+/// half-way on their first run (so that they deadlock), then insert a server named
+/// `name`: how many times each ran, and their results.
+async fn crossing_writes(
+    store: &Store,
+    a: i64,
+    b: i64,
+) -> ([usize; 2], [Result<(), StoreError>; 2]) {
+    let meet = Arc::new(tokio::sync::Barrier::new(2));
+    let runs: [Arc<AtomicUsize>; 2] = Default::default();
+    let write = |first: i64, second: i64, name: &'static str, runs: Arc<AtomicUsize>| {
+        let meet = meet.clone();
+        let store = store.clone();
+        async move {
+            store
+                .write(move |mut db| {
+                    Box::pin(async move {
+                        db.lock_servers(&[first]).await?;
+                        if runs.fetch_add(1, Ordering::SeqCst) == 0 {
+                            meet.wait().await;
+                        }
+                        db.lock_servers(&[second]).await?;
+                        db.insert_server(&named(name)).await.map(drop)
+                    })
+                })
+                .await
+        }
+    };
+    let results = futures::future::join(
+        tokio::spawn(write(a, b, "after-a-b", runs[0].clone())),
+        tokio::spawn(write(b, a, "after-b-a", runs[1].clone())),
+    )
+    .await;
+    (
+        runs.map(|r| r.load(Ordering::SeqCst)),
+        [results.0.unwrap(), results.1.unwrap()],
+    )
+}
+
+each_store!(a_write_that_loses_a_deadlock_runs_again, |ts| {
+    if ts.engine == "sqlite" {
+        // SQLite writers never wait for each other's row locks: no deadlock to lose.
+        return;
+    }
+    let no_group = Store::open_with(StoreOptions {
+        group_commit: false,
+        ..StoreOptions::new(&ts.url)
+    })
+    .await
+    .unwrap();
+    // Two lanes, so that the crossing writes run in two batches at once.
+    let lanes = with_lanes(&ts.url, 2).await;
+    for (mode, store) in [
+        ("group commit, two lanes", &lanes),
+        ("no group commit", &no_group),
+    ] {
+        let (a, b) = store
+            .write(|mut db| {
+                Box::pin(async move {
+                    let a = db.insert_server(&named("lock-a")).await?.record_id;
+                    let b = db.insert_server(&named("lock-b")).await?.record_id;
+                    Ok::<_, StoreError>((a, b))
+                })
+            })
+            .await
+            .unwrap();
+        let (runs, results) = crossing_writes(store, a, b).await;
+        for r in &results {
+            r.as_ref()
+                .unwrap_or_else(|e| panic!("{mode}: the deadlock's loser was not run again: {e}"));
+        }
+        assert_eq!(
+            runs.iter().sum::<usize>(),
+            3,
+            "{mode}: one write ran twice ({runs:?})"
+        );
+        // The loser's first run left nothing behind.
+        assert_eq!(counts(store).await[0], 4, "{mode}");
+        store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    for name in ["lock-a", "lock-b", "after-a-b", "after-b-a"] {
+                        let s = db.find_server_by_name(name).await?.expect(name);
+                        db.delete_server(s.record_id).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await
+            .unwrap();
+    }
+    no_group.close().await;
+    lanes.close().await;
+});

@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use ipam_store::StoreOptions;
 use serde::Deserialize;
+
+/// Most group-commit writer lanes: half of the store's connection pool.
+pub const MAX_WRITER_LANES: usize = 4;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -30,6 +34,7 @@ pub struct FileConfig {
     pub max_message_size: Option<usize>,
     pub durable: Option<bool>,
     pub group_commit: Option<bool>,
+    pub writer_lanes: Option<usize>,
 }
 
 /// Settings from flags or the environment (clap fills both).
@@ -70,6 +75,13 @@ pub struct ServeArgs {
     /// (on PostgreSQL they then run side by side, and the server groups their WAL flushes).
     #[arg(long, env = "IPAMD_GROUP_COMMIT", num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub group_commit: Option<bool>,
+    /// PostgreSQL: group-commit batches run side by side, each on its own connection
+    /// [default: 1]. More commit more changes a second when concurrent changes involve
+    /// different DHCP servers; changes on the same servers can deadlock across lanes, and
+    /// each deadlock costs PostgreSQL's deadlock_timeout (1 s by default) before the losing
+    /// change runs again. See docs/performance.md.
+    #[arg(long, env = "IPAMD_WRITER_LANES", value_name = "N")]
+    pub writer_lanes: Option<usize>,
 }
 
 /// The effective configuration.
@@ -84,6 +96,7 @@ pub struct Config {
     pub max_message_size: usize,
     pub durable: bool,
     pub group_commit: bool,
+    pub writer_lanes: usize,
 }
 
 pub fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -129,7 +142,30 @@ impl Config {
                 .unwrap_or(64 * 1024),
             durable: args.durable.or(file.durable).unwrap_or(true),
             group_commit: args.group_commit.or(file.group_commit).unwrap_or(true),
+            writer_lanes: args.writer_lanes.or(file.writer_lanes).unwrap_or(1),
         };
+        if !(1..=MAX_WRITER_LANES).contains(&cfg.writer_lanes) {
+            bail!(
+                "writer_lanes {} is outside 1..={MAX_WRITER_LANES} (each lane keeps one of the store's {} connections; reads need the others)",
+                cfg.writer_lanes,
+                StoreOptions::new("").max_connections
+            );
+        }
+        if cfg.writer_lanes > 1 {
+            let (backend, _) = ipam_store::normalize_url(&cfg.database_url)?;
+            if backend != ipam_store::Backend::Postgres {
+                bail!(
+                    "writer_lanes {} needs PostgreSQL: SQLite has one writer at a time",
+                    cfg.writer_lanes
+                );
+            }
+            if !cfg.group_commit {
+                bail!(
+                    "writer_lanes {} needs group commit: with group_commit = false every change is its own transaction already",
+                    cfg.writer_lanes
+                );
+            }
+        }
         if cfg.max_message_size < 1024 || cfg.max_message_size > 64 * 1024 * 1024 {
             bail!(
                 "max_message_size {} is outside 1024..=67108864 bytes",
@@ -161,6 +197,32 @@ mod tests {
         assert_eq!(c.nettcp_listen.port(), 48885);
         assert!(c.durable);
         assert!(c.group_commit);
+        assert_eq!(c.writer_lanes, 1);
+    }
+
+    #[test]
+    fn writer_lanes_need_postgresql_and_group_commit_and_stay_in_range() {
+        let lanes = |url: &str, n: usize, group_commit: bool| {
+            Config::resolve(&ServeArgs {
+                database_url: Some(url.into()),
+                writer_lanes: Some(n),
+                group_commit: Some(group_commit),
+                ..Default::default()
+            })
+            .map(|c| c.writer_lanes)
+            .map_err(|e| format!("{e:#}"))
+        };
+        let pg = "postgres://ipamd@127.0.0.1/ipamd";
+        assert_eq!(lanes(pg, 4, true), Ok(4));
+        assert_eq!(lanes("sqlite://x.db", 1, true), Ok(1));
+        let err = lanes("sqlite://x.db", 2, true).unwrap_err();
+        assert!(err.contains("needs PostgreSQL"), "{err}");
+        let err = lanes(pg, 2, false).unwrap_err();
+        assert!(err.contains("needs group commit"), "{err}");
+        for n in [0, 5] {
+            let err = lanes(pg, n, true).unwrap_err();
+            assert!(err.contains("outside 1..=4"), "{err}");
+        }
     }
 
     #[test]

@@ -92,6 +92,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::open_with(StoreOptions {
         durable: cfg.durable,
         group_commit: cfg.group_commit,
+        writer_lanes: cfg.writer_lanes,
         ..StoreOptions::new(&cfg.database_url)
     })
     .await?;
