@@ -248,6 +248,7 @@ struct Summary {
     pg_floor: Option<RunStats>,
     pg_e2e_1: Option<RunStats>,
     pg_e2e_n: Option<RunStats>,
+    pg_e2e_n_lanes: Option<RunStats>,
     wire_1: Option<RunStats>,
     wire_n: Option<RunStats>,
     all: Vec<RunStats>,
@@ -313,7 +314,7 @@ async fn scenarios(
         )
         .await?;
         let first_half = floor.run(ctx.ops / 2).await;
-        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true).await?;
+        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true, 1).await?;
         s.sqlite_e2e_1 = s.keep(r);
         let bracket = want("fsync");
         let fsync_window = Duration::from_secs_f64(fsync_seconds / 2.0);
@@ -322,7 +323,15 @@ async fn scenarios(
         } else {
             None
         };
-        let r = e2e(ctx, Engine::Sqlite, &format!("e2e {n} sessions"), n, true).await?;
+        let r = e2e(
+            ctx,
+            Engine::Sqlite,
+            &format!("e2e {n} sessions"),
+            n,
+            true,
+            1,
+        )
+        .await?;
         if let Some(before) = before {
             let after = fsync_rate(&ctx.dir, fsync_window).await?;
             println!(
@@ -397,10 +406,28 @@ async fn scenarios(
             )
             .await?;
             s.pg_floor = s.keep(r);
-            let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true).await?;
+            let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true, 1).await?;
             s.pg_e2e_1 = s.keep(r);
-            let r = e2e(ctx, Engine::Postgres, &format!("e2e {n} sessions"), n, true).await?;
+            let r = e2e(
+                ctx,
+                Engine::Postgres,
+                &format!("e2e {n} sessions"),
+                n,
+                true,
+                1,
+            )
+            .await?;
             s.pg_e2e_n = s.keep(r);
+            let r = e2e(
+                ctx,
+                Engine::Postgres,
+                &format!("e2e {n} sessions, {PG_LANES} lanes"),
+                n,
+                true,
+                PG_LANES,
+            )
+            .await?;
+            s.pg_e2e_n_lanes = s.keep(r);
         } else if !args.quick {
             progress("PostgreSQL skipped: no --postgres-url or IPAMD_TEST_POSTGRES_URL");
         }
@@ -426,7 +453,7 @@ async fn cost_rounds(ctx: &Ctx) -> anyhow::Result<(RunStats, RunStats, Vec<f64>)
         ctx.ops,
     )
     .await?;
-    let mut session = E2eRun::start(ctx, Engine::Sqlite, e2e_label, 1, false, ctx.ops).await?;
+    let mut session = E2eRun::start(ctx, Engine::Sqlite, e2e_label, 1, false, 1, ctx.ops).await?;
     let mut floor_all = RunStats::new(floor_label, "sqlite", 1);
     let mut e2e_all = RunStats::new(e2e_label, "sqlite", 1);
     let mut ratios = Vec::with_capacity(rounds);
@@ -448,6 +475,9 @@ async fn cost_rounds(ctx: &Ctx) -> anyhow::Result<(RunStats, RunStats, Vec<f64>)
     floor.close().await;
     Ok((floor_all, e2e_all, ratios))
 }
+
+/// Group-commit writer lanes of the second PostgreSQL run at N sessions.
+const PG_LANES: usize = 4;
 
 /// Rounds of [`cost_rounds`] (fewer when there are fewer operations).
 const COST_ROUNDS: usize = 6;
@@ -537,6 +567,11 @@ impl Summary {
                 "PostgreSQL",
                 self.pg_e2e_n.as_ref(),
                 format!("pg_writes_per_commit_{n}"),
+            ),
+            (
+                "PostgreSQL, 4 lanes,",
+                self.pg_e2e_n_lanes.as_ref(),
+                format!("pg_lanes_writes_per_commit_{n}"),
             ),
         ] {
             if let Some((r, c)) = r.and_then(|r| Some((r, r.commits?)))
@@ -629,6 +664,18 @@ impl Summary {
             lines.push((format!("pg_ops_per_sec_{n}"), r.ops_per_sec()));
             lines.push(("pg_p99_ms".into(), r.percentile_ms(99.0)));
             lines.push(("pg_store_floor_ops_per_sec".into(), fl.ops_per_sec()));
+        }
+        if let (Some(fl), Some(r)) = (&self.pg_floor, &self.pg_e2e_n_lanes) {
+            let v = r.ops_per_sec() / fl.ops_per_sec();
+            println!(
+                "PostgreSQL {n} sessions, {PG_LANES} writer lanes, vs its store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
+                r.ops_per_sec(),
+                fl.ops_per_sec(),
+                r.percentile_ms(99.0)
+            );
+            lines.push(("pg_lanes_ratio_vs_store_floor".into(), v));
+            lines.push((format!("pg_lanes_ops_per_sec_{n}"), r.ops_per_sec()));
+            lines.push(("pg_lanes_p99_ms".into(), r.percentile_ms(99.0)));
         }
         if let Some(r) = &self.pg_e2e_1 {
             lines.push(("pg_ops_per_sec_1".into(), r.ops_per_sec()));
@@ -1038,8 +1085,10 @@ async fn e2e(
     label: &str,
     sessions: usize,
     durable: bool,
+    writer_lanes: usize,
 ) -> anyhow::Result<RunStats> {
-    let mut run = E2eRun::start(ctx, engine, label, sessions, durable, ctx.ops).await?;
+    let mut run =
+        E2eRun::start(ctx, engine, label, sessions, durable, writer_lanes, ctx.ops).await?;
     let stats = run.run(ctx.ops).await;
     run.stop();
     stats
@@ -1064,6 +1113,7 @@ impl E2eRun {
         label: &str,
         sessions: usize,
         durable: bool,
+        writer_lanes: usize,
         total: usize,
     ) -> anyhow::Result<E2eRun> {
         let warm = (sessions * 2).clamp(4, 128).min(total.max(4));
@@ -1081,6 +1131,7 @@ impl E2eRun {
             database_url: url,
             durable,
             max_message_size: 64 * 1024,
+            writer_lanes,
             log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
         })
         .await?;
@@ -1153,6 +1204,7 @@ async fn record_session(ctx: &Ctx) -> anyhow::Result<Recording> {
         database_url: url,
         durable: false,
         max_message_size: 64 * 1024,
+        writer_lanes: 1,
         log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
     })
     .await?;
@@ -1230,6 +1282,7 @@ async fn big_op(
         database_url: url,
         durable: true,
         max_message_size,
+        writer_lanes: 1,
         log: ctx.dir.join(format!("ipamd-{:02}.log", ctx.next_id())),
     })
     .await?;

@@ -71,6 +71,8 @@ pub struct ServerConfig {
     pub database_url: String,
     pub durable: bool,
     pub max_message_size: usize,
+    /// `--writer-lanes` (PostgreSQL; 1 is the default).
+    pub writer_lanes: usize,
     /// Where its log goes.
     pub log: PathBuf,
 }
@@ -151,6 +153,7 @@ impl ServerProcess {
             .args(["--http-listen", &http.to_string()])
             .args(["--max-message-size", &cfg.max_message_size.to_string()])
             .args(["--durable", if cfg.durable { "true" } else { "false" }])
+            .args(["--writer-lanes", &cfg.writer_lanes.to_string()])
             .args(["--log-level", "warn"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
