@@ -652,30 +652,28 @@ impl Summary {
             ));
             lines.push(("big_op_scopes".into(), big_scopes as f64));
         }
-        if let (Some(fl), Some(r)) = (&self.pg_floor, &self.pg_e2e_n) {
-            let v = r.ops_per_sec() / fl.ops_per_sec();
-            println!(
-                "PostgreSQL {n} sessions vs its store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
-                r.ops_per_sec(),
-                fl.ops_per_sec(),
-                r.percentile_ms(99.0)
-            );
-            lines.push(("pg_ratio_vs_store_floor".into(), v));
-            lines.push((format!("pg_ops_per_sec_{n}"), r.ops_per_sec()));
-            lines.push(("pg_p99_ms".into(), r.percentile_ms(99.0)));
+        if let Some(fl) = &self.pg_floor {
+            for (run, what, prefix) in [
+                (&self.pg_e2e_n, String::new(), "pg"),
+                (
+                    &self.pg_e2e_n_lanes,
+                    format!(", {PG_LANES} writer lanes,"),
+                    "pg_lanes",
+                ),
+            ] {
+                let Some(r) = run else { continue };
+                let v = r.ops_per_sec() / fl.ops_per_sec();
+                println!(
+                    "PostgreSQL {n} sessions{what} vs its store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
+                    r.ops_per_sec(),
+                    fl.ops_per_sec(),
+                    r.percentile_ms(99.0)
+                );
+                lines.push((format!("{prefix}_ratio_vs_store_floor"), v));
+                lines.push((format!("{prefix}_ops_per_sec_{n}"), r.ops_per_sec()));
+                lines.push((format!("{prefix}_p99_ms"), r.percentile_ms(99.0)));
+            }
             lines.push(("pg_store_floor_ops_per_sec".into(), fl.ops_per_sec()));
-        }
-        if let (Some(fl), Some(r)) = (&self.pg_floor, &self.pg_e2e_n_lanes) {
-            let v = r.ops_per_sec() / fl.ops_per_sec();
-            println!(
-                "PostgreSQL {n} sessions, {PG_LANES} writer lanes, vs its store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
-                r.ops_per_sec(),
-                fl.ops_per_sec(),
-                r.percentile_ms(99.0)
-            );
-            lines.push(("pg_lanes_ratio_vs_store_floor".into(), v));
-            lines.push((format!("pg_lanes_ops_per_sec_{n}"), r.ops_per_sec()));
-            lines.push(("pg_lanes_p99_ms".into(), r.percentile_ms(99.0)));
         }
         if let Some(r) = &self.pg_e2e_1 {
             lines.push(("pg_ops_per_sec_1".into(), r.ops_per_sec()));
