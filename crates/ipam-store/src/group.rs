@@ -3,8 +3,10 @@
 //! A writer task (a *lane*) takes the writes queued while it was busy (up to `max_batch`,
 //! and its share of them when there are several lanes), runs each in its own SAVEPOINT
 //! inside one transaction (a write alone in its batch in the bare transaction), and
-//! commits once. SQLite has one lane (it has one writer at a time anyway); PostgreSQL has
-//! several, each on its own connection, so that batches run side by side.
+//! commits once. SQLite has one lane (it has one writer at a time anyway); PostgreSQL one
+//! by default, or several (`StoreOptions::writer_lanes`), each on its own connection, so
+//! that batches run side by side. A write that loses a deadlock or serialization conflict
+//! with another transaction is answered with [`Answer::retry`], and runs again.
 //! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
 //! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
 //! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
