@@ -196,12 +196,15 @@ impl StoreError {
     }
 }
 
-/// A statement failed because PostgreSQL chose it to break a deadlock (SQLSTATE `40P01`)
-/// or a serialization conflict (`40001`) with another transaction: run again, the same
-/// change may succeed.
+/// A statement failed on a conflict with another transaction: PostgreSQL chose it to break
+/// a deadlock (SQLSTATE `40P01`) or a serialization conflict (`40001`), or it waited for a
+/// lock longer than its `lock_timeout` (`55P03`, what a group-commit lane other than the
+/// first allows). Run again, the same change may succeed.
 fn is_conflict(err: &sqlx::Error) -> bool {
     match err {
-        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
+        sqlx::Error::Database(db) => {
+            matches!(db.code().as_deref(), Some("40P01" | "40001" | "55P03"))
+        }
         _ => false,
     }
 }

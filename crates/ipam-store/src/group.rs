@@ -104,6 +104,33 @@ pub struct GroupCommitStats {
     pub writes: AtomicU64,
 }
 
+/// The queues of the writer lanes.
+#[derive(Clone)]
+pub(crate) struct Queues {
+    /// New writes, for every lane.
+    jobs: mpsc::Sender<Job>,
+    /// Writes that lost a conflict, for the first lane only: it waits for locks as long as
+    /// it takes, so a write that runs there again is not turned away again.
+    retries: mpsc::UnboundedSender<Job>,
+}
+
+impl Queues {
+    /// Queues a write (`retry`: one that lost a conflict); `false` when the store is closed.
+    pub(crate) async fn send(&self, job: Job, retry: bool) -> bool {
+        if retry {
+            self.retries.send(job).is_ok()
+        } else {
+            self.jobs.send(job).await.is_ok()
+        }
+    }
+}
+
+/// How long a statement of a lane other than the first may wait for a lock (PostgreSQL's
+/// `lock_timeout`) before its write is rolled back and handed to the first lane. Two lanes
+/// holding what the other wants would otherwise wait for PostgreSQL's deadlock detector
+/// (`deadlock_timeout`, 1 s by default).
+pub(crate) const LANE_LOCK_TIMEOUT_MS: u32 = 20;
+
 /// Starts `lanes` writer tasks on one queue; they end when every sender is gone.
 pub(crate) fn spawn_writer(
     pool: AnyPool,
@@ -111,52 +138,100 @@ pub(crate) fn spawn_writer(
     max_batch: usize,
     lanes: usize,
     stats: Arc<GroupCommitStats>,
-) -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel::<Job>(max_batch.max(1) * 16);
+) -> Queues {
+    let (jobs, rx) = mpsc::channel::<Job>(max_batch.max(1) * 16);
+    let (retries, mut retry_rx) = mpsc::unbounded_channel::<Job>();
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let lanes = lanes.max(1);
-    for _ in 0..lanes {
-        let limits = Batching {
+    for lane in 0..lanes {
+        let lane = Lane {
             max_batch: max_batch.max(1),
             lanes,
+            retries: (lane == 0)
+                .then(|| std::mem::replace(&mut retry_rx, mpsc::unbounded_channel().1)),
         };
         tokio::spawn(writer(
             pool.clone(),
             backend,
             rx.clone(),
-            limits,
+            lane,
             stats.clone(),
         ));
     }
-    tx
+    Queues { jobs, retries }
 }
 
-/// How much of the queue a lane takes.
-#[derive(Clone, Copy)]
-struct Batching {
+/// Adds to `batch` the queued writes up to `max_batch` and this lane's share of the queue.
+fn take_share(
+    rx: &mut mpsc::Receiver<Job>,
+    mut batch: Vec<Job>,
     max_batch: usize,
     lanes: usize,
-}
-
-/// Waits for the next write, then takes the writes queued behind it: up to `max_batch`,
-/// and, when there are several lanes, this lane's share of what is queued (the others
-/// take the rest and run it side by side).
-async fn next_batch(
-    rx: &tokio::sync::Mutex<mpsc::Receiver<Job>>,
-    limits: Batching,
-) -> Option<Vec<Job>> {
-    let mut rx = rx.lock().await;
-    let first = rx.recv().await?;
-    let share = (rx.len() + 1).div_ceil(limits.lanes);
-    let mut batch = Vec::with_capacity(share.min(limits.max_batch));
-    batch.push(first);
-    while batch.len() < share.min(limits.max_batch) {
+) -> Vec<Job> {
+    let share = (rx.len() + batch.len()).div_ceil(lanes).min(max_batch);
+    while batch.len() < share {
         match rx.try_recv() {
             Ok(job) => batch.push(job),
             Err(_) => break,
         }
     }
-    Some(batch)
+    batch
+}
+
+/// One writer lane.
+struct Lane {
+    max_batch: usize,
+    /// How many lanes share the queue.
+    lanes: usize,
+    /// The first lane's queue of writes that lost a conflict; `None` on the others, which
+    /// wait for a lock at most [`LANE_LOCK_TIMEOUT_MS`] when there are several lanes.
+    retries: Option<mpsc::UnboundedReceiver<Job>>,
+}
+
+impl Lane {
+    /// Waits for the next write, then takes the writes queued behind it: up to
+    /// `max_batch`, and, when there are several lanes, this lane's share of what is queued
+    /// (the others take the rest and run it side by side). The first lane takes the writes
+    /// that lost a conflict first, and then new ones only if no other lane is waiting on
+    /// the queue.
+    async fn next_batch(
+        &mut self,
+        rx: &tokio::sync::Mutex<mpsc::Receiver<Job>>,
+    ) -> Option<Vec<Job>> {
+        let (max_batch, lanes) = (self.max_batch, self.lanes);
+        let Some(retries) = &mut self.retries else {
+            let mut rx = rx.lock().await;
+            let first = rx.recv().await?;
+            return Some(take_share(&mut rx, vec![first], max_batch, lanes));
+        };
+        let mut batch = Vec::new();
+        while batch.len() < max_batch {
+            match retries.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if batch.is_empty() {
+            tokio::select! {
+                biased;
+                job = retries.recv() => batch.extend(job),
+                jobs = async {
+                    let mut rx = rx.lock().await;
+                    let first = rx.recv().await?;
+                    Some(take_share(&mut rx, vec![first], max_batch, lanes))
+                } => return jobs,
+            }
+        }
+        match rx.try_lock() {
+            Ok(mut rx) => Some(take_share(&mut rx, batch, max_batch, lanes)),
+            Err(_) => Some(batch),
+        }
+    }
+
+    /// Whether this lane's statements wait for locks at most [`LANE_LOCK_TIMEOUT_MS`].
+    fn yields(&self) -> bool {
+        self.lanes > 1 && self.retries.is_none()
+    }
 }
 
 async fn exec(conn: &mut sqlx::AnyConnection, sql: &'static str) -> Result<(), sqlx::Error> {
@@ -221,9 +296,11 @@ async fn writer(
     pool: AnyPool,
     backend: Backend,
     rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Job>>>,
-    limits: Batching,
+    mut lane: Lane,
     stats: Arc<GroupCommitStats>,
 ) {
+    let set_lock_timeout = (backend == Backend::Postgres && lane.yields())
+        .then(|| format!("SET LOCAL lock_timeout = {LANE_LOCK_TIMEOUT_MS}"));
     let mut kept = Kept {
         conn: None,
         last_used: Instant::now(),
@@ -236,7 +313,7 @@ async fn writer(
     loop {
         let mut batch = tokio::select! {
             biased;
-            batch = next_batch(&rx, limits) => match batch {
+            batch = lane.next_batch(&rx) => match batch {
                 Some(batch) => batch,
                 None => break,
             },
@@ -254,6 +331,11 @@ async fn writer(
                 .await?
                 .begin_with(backend.begin_write())
                 .await?;
+            if let Some(sql) = &set_lock_timeout {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");

@@ -86,10 +86,11 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// PostgreSQL: group-commit writers running batches side by side, each on its own
     /// connection (default 1). More lanes commit more changes a second when concurrent
-    /// changes touch different rows; when they lock the same rows (partner servers), the
-    /// lanes' batches can deadlock, and PostgreSQL breaks each deadlock only after its
-    /// `deadlock_timeout` (1 s by default), failing one write, which then runs again.
-    /// SQLite always has one (it has one writer at a time).
+    /// changes touch different rows. When they lock the same rows (partner servers), a
+    /// lane other than the first waits at most 20 ms for a lock, then rolls that write back
+    /// and hands it to the first lane, which waits as long as it takes: lanes never wait
+    /// for PostgreSQL's deadlock detector, but contended changes are slower than on one
+    /// lane. SQLite always has one (it has one writer at a time).
     pub writer_lanes: usize,
 }
 
@@ -115,8 +116,8 @@ pub struct Store {
     /// SQLite has one writer at a time; writers queue here instead of spinning on
     /// `SQLITE_BUSY`. (PostgreSQL writers run concurrently and lock rows.)
     write_gate: Arc<Mutex<()>>,
-    /// The group-commit writer's queue, when group commit is on.
-    writer: Option<tokio::sync::mpsc::Sender<group::Job>>,
+    /// The group-commit writers' queues, when group commit is on.
+    writer: Option<group::Queues>,
     stats: Arc<GroupCommitStats>,
 }
 
@@ -272,7 +273,7 @@ impl Store {
         let mut retries = 0;
         loop {
             let (job, answer) = group::job(f.clone());
-            if writer.send(job).await.is_err() {
+            if !writer.send(job, retries > 0).await {
                 return Err(E::from(StoreError::Config("the store is closed".into())));
             }
             match answer.await {

@@ -77,9 +77,8 @@ pub struct ServeArgs {
     pub group_commit: Option<bool>,
     /// PostgreSQL: group-commit batches run side by side, each on its own connection
     /// [default: 1]. More commit more changes a second when concurrent changes involve
-    /// different DHCP servers; changes on the same servers can deadlock across lanes, and
-    /// each deadlock costs PostgreSQL's deadlock_timeout (1 s by default) before the losing
-    /// change runs again. See docs/performance.md.
+    /// different DHCP servers; changes that contend for the same servers are handed to the
+    /// first lane and run there, slower than with one lane. See docs/performance.md.
     #[arg(long, env = "IPAMD_WRITER_LANES", value_name = "N")]
     pub writer_lanes: Option<usize>,
 }
