@@ -140,15 +140,15 @@ pub(crate) fn spawn_writer(
     stats: Arc<GroupCommitStats>,
 ) -> Queues {
     let (jobs, rx) = mpsc::channel::<Job>(max_batch.max(1) * 16);
-    let (retries, mut retry_rx) = mpsc::unbounded_channel::<Job>();
+    let (retries, retry_rx) = mpsc::unbounded_channel::<Job>();
+    let mut retry_rx = Some(retry_rx);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let lanes = lanes.max(1);
     for lane in 0..lanes {
         let lane = Lane {
             max_batch: max_batch.max(1),
             lanes,
-            retries: (lane == 0)
-                .then(|| std::mem::replace(&mut retry_rx, mpsc::unbounded_channel().1)),
+            retries: if lane == 0 { retry_rx.take() } else { None },
         };
         tokio::spawn(writer(
             pool.clone(),
@@ -199,10 +199,13 @@ impl Lane {
         rx: &tokio::sync::Mutex<mpsc::Receiver<Job>>,
     ) -> Option<Vec<Job>> {
         let (max_batch, lanes) = (self.max_batch, self.lanes);
-        let Some(retries) = &mut self.retries else {
+        let from_queue = async {
             let mut rx = rx.lock().await;
             let first = rx.recv().await?;
-            return Some(take_share(&mut rx, vec![first], max_batch, lanes));
+            Some(take_share(&mut rx, vec![first], max_batch, lanes))
+        };
+        let Some(retries) = &mut self.retries else {
+            return from_queue.await;
         };
         let mut batch = Vec::new();
         while batch.len() < max_batch {
@@ -214,12 +217,9 @@ impl Lane {
         if batch.is_empty() {
             tokio::select! {
                 biased;
-                job = retries.recv() => batch.extend(job),
-                jobs = async {
-                    let mut rx = rx.lock().await;
-                    let first = rx.recv().await?;
-                    Some(take_share(&mut rx, vec![first], max_batch, lanes))
-                } => return jobs,
+                Some(job) = retries.recv() => batch.push(job),
+                // Also when the retry queue is closed: the store is going away.
+                jobs = from_queue => return jobs,
             }
         }
         match rx.try_lock() {
@@ -323,6 +323,9 @@ async fn writer(
             }
         };
         let size = batch.len();
+        if size == 0 {
+            continue;
+        }
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(size as u64, Ordering::Relaxed);
         let outcome: Result<(), StoreError> = async {

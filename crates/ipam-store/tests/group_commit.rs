@@ -214,13 +214,19 @@ each_store!(a_failed_commit_acknowledges_nothing_of_its_batch, |ts| {
 each_store!(
     closing_the_store_does_not_wait_for_the_writers_connection,
     |ts| {
-        let store = &ts.store;
-        for name in ["a", "b"] {
-            register(store, name).await.unwrap();
+        let lanes = with_lanes(&ts.url, 4).await;
+        for (store, names) in [
+            (&lanes, ["a", "b", "c", "d"]),
+            (&ts.store, ["e", "f", "g", "h"]),
+        ] {
+            futures::future::join_all(names.map(|name| register(store, name)))
+                .await
+                .into_iter()
+                .for_each(Result::unwrap);
+            tokio::time::timeout(Duration::from_secs(10), store.close())
+                .await
+                .expect("the pool closes although the writers kept a connection between batches");
         }
-        tokio::time::timeout(Duration::from_secs(10), store.close())
-            .await
-            .expect("the pool closes although the writer kept a connection between batches");
     }
 );
 
