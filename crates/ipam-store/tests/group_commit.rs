@@ -50,12 +50,17 @@ async fn with_lanes(url: &str, lanes: usize) -> Store {
 
 /// Holds the writer for a moment so the next writes queue up into one batch.
 fn block_writer(store: &Store) -> tokio::task::JoinHandle<()> {
+    block_writer_for(store, Duration::from_millis(300))
+}
+
+/// Holds a writer lane for `hold`.
+fn block_writer_for(store: &Store, hold: Duration) -> tokio::task::JoinHandle<()> {
     let store = store.clone();
     tokio::spawn(async move {
         store
-            .write(|_db| {
+            .write(move |_db| {
                 Box::pin(async move {
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::time::sleep(hold).await;
                     Ok::<_, StoreError>(())
                 })
             })
@@ -274,9 +279,10 @@ each_store!(a_blocked_lane_holds_up_no_other_write, |ts| {
         return;
     }
     let store = &with_lanes(&ts.url, 2).await;
-    let blocker = block_writer(store);
+    // Long enough that a write held up by it cannot be mistaken for a slow machine.
+    let blocker = block_writer_for(store, Duration::from_secs(3));
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let write = tokio::time::timeout(Duration::from_millis(200), register(store, "beside"));
+    let write = tokio::time::timeout(Duration::from_secs(2), register(store, "beside"));
     write
         .await
         .expect("a write waited for another lane's batch")
