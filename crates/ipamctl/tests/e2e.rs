@@ -56,13 +56,15 @@ struct Daemon {
 }
 
 impl Daemon {
-    fn start(database_url: &str) -> Daemon {
+    /// `ipamd serve` on `database_url` with `extra` flags.
+    fn start(database_url: &str, extra: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("ipamd.log");
         let http = free_port();
         let nettcp = free_port();
         let child = Command::new(ipamd_binary())
             .args(["serve", "--insecure", "--database-url", database_url])
+            .args(extra)
             .args(["--http-listen", &format!("127.0.0.1:{http}")])
             .args(["--nettcp-listen", &format!("127.0.0.1:{nettcp}")])
             .current_dir(dir.path())
@@ -150,7 +152,13 @@ async fn counts(ts: &TestStore) -> [i64; 4] {
 }
 
 each_store!(ipamctl_drives_a_real_ipamd, |ts| {
-    let d = Daemon::start(&ts.url);
+    // On PostgreSQL, with group-commit batches side by side (--writer-lanes).
+    let lanes: &[&str] = if ts.engine == "postgres" {
+        &["--writer-lanes", "2"]
+    } else {
+        &[]
+    };
+    let d = Daemon::start(&ts.url, lanes);
     let inv = inventory();
 
     // Register: import, then one more server and scope by hand.

@@ -84,6 +84,7 @@ fn help_explains_every_option() {
         "--max-message-size",
         "--durable",
         "--group-commit",
+        "--writer-lanes",
     ] {
         assert!(help.contains(opt), "{opt} missing from --help");
     }
@@ -184,6 +185,32 @@ fn group_commit_flag_decides_whether_changes_go_through_the_group_writer() {
             "--group-commit {flag}: {metrics}"
         );
     }
+}
+
+#[test]
+fn writer_lanes_on_sqlite_are_refused_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(IPAMD)
+        .current_dir(dir.path())
+        .args(["serve", "--insecure", "--writer-lanes", "2"])
+        .args([
+            "--nettcp-listen",
+            "127.0.0.1:0",
+            "--http-listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("writer_lanes 2 needs PostgreSQL: SQLite has one writer at a time"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("ipamd.db").exists(),
+        "refused before opening the store"
+    );
 }
 
 #[cfg(unix)]
