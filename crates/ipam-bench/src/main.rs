@@ -323,15 +323,8 @@ async fn scenarios(
         } else {
             None
         };
-        let r = e2e(
-            ctx,
-            Engine::Sqlite,
-            &format!("e2e {n} sessions"),
-            n,
-            true,
-            1,
-        )
-        .await?;
+        let label = format!("e2e {n} sessions");
+        let r = e2e(ctx, Engine::Sqlite, &label, n, true, 1).await?;
         if let Some(before) = before {
             let after = fsync_rate(&ctx.dir, fsync_window).await?;
             println!(
@@ -408,26 +401,18 @@ async fn scenarios(
             s.pg_floor = s.keep(r);
             let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true, 1).await?;
             s.pg_e2e_1 = s.keep(r);
-            let r = e2e(
-                ctx,
-                Engine::Postgres,
-                &format!("e2e {n} sessions"),
-                n,
-                true,
-                1,
-            )
-            .await?;
-            s.pg_e2e_n = s.keep(r);
-            let r = e2e(
-                ctx,
-                Engine::Postgres,
-                &format!("e2e {n} sessions, {PG_LANES} lanes"),
-                n,
-                true,
-                PG_LANES,
-            )
-            .await?;
-            s.pg_e2e_n_lanes = s.keep(r);
+            for lanes in [1, PG_LANES] {
+                let label = match lanes {
+                    1 => format!("e2e {n} sessions"),
+                    _ => format!("e2e {n} sessions, {lanes} lanes"),
+                };
+                let r = e2e(ctx, Engine::Postgres, &label, n, true, lanes).await?;
+                let r = s.keep(r);
+                match lanes {
+                    1 => s.pg_e2e_n = r,
+                    _ => s.pg_e2e_n_lanes = r,
+                }
+            }
         } else if !args.quick {
             progress("PostgreSQL skipped: no --postgres-url or IPAMD_TEST_POSTGRES_URL");
         }

@@ -48,13 +48,14 @@ fn import_loads_an_inventory_and_reports_bad_files_precisely() {
     assert!(err.contains("nothing was imported"), "{err}");
 }
 
-#[test]
-fn serve_refuses_to_run_without_transport_security_unless_insecure() {
-    let dir = tempfile::tempdir().unwrap();
+/// `ipamd serve` with `args` on loopback ports in `dir`, which must refuse to start: its
+/// standard error.
+fn refused_start(dir: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(IPAMD)
-        .current_dir(dir.path())
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
         .args([
-            "serve",
             "--nettcp-listen",
             "127.0.0.1:0",
             "--http-listen",
@@ -62,8 +63,14 @@ fn serve_refuses_to_run_without_transport_security_unless_insecure() {
         ])
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--insecure"));
+    assert!(!out.status.success(), "ipamd serve {args:?} started");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn serve_refuses_to_run_without_transport_security_unless_insecure() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(refused_start(dir.path(), &[]).contains("--insecure"));
 }
 
 #[test]
@@ -190,19 +197,7 @@ fn group_commit_flag_decides_whether_changes_go_through_the_group_writer() {
 #[test]
 fn writer_lanes_on_sqlite_are_refused_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(IPAMD)
-        .current_dir(dir.path())
-        .args(["serve", "--insecure", "--writer-lanes", "2"])
-        .args([
-            "--nettcp-listen",
-            "127.0.0.1:0",
-            "--http-listen",
-            "127.0.0.1:0",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused_start(dir.path(), &["--insecure", "--writer-lanes", "2"]);
     assert!(
         err.contains("writer_lanes 2 needs PostgreSQL: SQLite has one writer at a time"),
         "{err}"
