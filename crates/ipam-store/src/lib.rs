@@ -89,8 +89,8 @@ pub struct StoreOptions {
     /// changes touch different rows. When they lock the same rows (partner servers), a
     /// lane other than the first waits at most 20 ms for a lock, then rolls that write back
     /// and hands it to the first lane, which waits as long as it takes: lanes never wait
-    /// for PostgreSQL's deadlock detector, but contended changes are slower than on one
-    /// lane. SQLite always has one (it has one writer at a time).
+    /// for PostgreSQL's deadlock detector on each other's account, but contended changes
+    /// are slower than on one lane. SQLite always has one (it has one writer at a time).
     pub writer_lanes: usize,
 }
 
