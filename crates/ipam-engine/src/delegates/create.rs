@@ -1,6 +1,6 @@
 //! CreateDhcpFailoverDelegate (§3.19.4.4.1.23).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use ipam_model::validate::{validate_dhcp_failover, validate_failover_partners};
 use ipam_model::*;
@@ -23,13 +23,11 @@ pub(super) fn check_scopes(
     this: Option<RecordId>,
 ) -> (Vec<Violation>, Vec<RecordId>) {
     let mut v = Vec::new();
+    // `conflicts.missing` is sorted.
+    let is_missing = |id: &RecordId| conflicts.missing.binary_search(id).is_ok();
     if !conflicts.missing.is_empty() {
-        let missing: HashSet<RecordId> = conflicts.missing.iter().copied().collect();
         v.push(Violation::ScopesNotFound(
-            ids.iter()
-                .copied()
-                .filter(|id| missing.contains(id))
-                .collect(),
+            ids.iter().copied().filter(is_missing).collect(),
         ));
     }
     let placed: HashMap<RecordId, ScopePlacement> = conflicts
@@ -40,7 +38,7 @@ pub(super) fn check_scopes(
     let mut to_link = Vec::with_capacity(ids.len());
     for id in ids {
         let Some(p) = placed.get(id) else {
-            if conflicts.missing.binary_search(id).is_err() {
+            if !is_missing(id) {
                 to_link.push(*id); // exists, on a partner, unlinked
             }
             continue;
