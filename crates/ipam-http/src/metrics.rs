@@ -108,7 +108,7 @@ impl Metrics {
             &mut out,
             "ipamd_store_commits_total",
             "counter",
-            "Transactions the group-commit writer committed or tried to: one durable commit (one fsync) each.",
+            "Transactions the group-commit writers committed or tried to: one durable commit (one fsync) each.",
             group_commit.batches.load(Ordering::Relaxed).to_string(),
         );
         single(

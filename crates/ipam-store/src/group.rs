@@ -5,8 +5,8 @@
 //! inside one transaction (a write alone in its batch in the bare transaction), and
 //! commits once. SQLite has one lane (it has one writer at a time anyway); PostgreSQL one
 //! by default, or several (`StoreOptions::writer_lanes`), each on its own connection, so
-//! that batches run side by side. A write that loses a deadlock or serialization conflict
-//! with another transaction is answered with [`Answer::retry`], and runs again.
+//! that batches run side by side. A write that fails on a conflict with another
+//! transaction is answered with [`Answer::retry`], and runs again on the first lane.
 //! A write that fails is rolled back to its savepoint and fails alone; its batch-mates go
 //! on. Each caller is answered only after the COMMIT returned, so an acknowledged write is
 //! durable; if the COMMIT itself fails, every write of the batch fails and nothing of it
@@ -29,18 +29,21 @@ use crate::{Backend, Db, StoreError};
 /// whether the write lost a conflict with another transaction (see [`Answer::retry`]).
 type Deliver = Box<dyn FnOnce(Option<&StoreError>, bool) + Send>;
 
-/// What a finished write hands back to the writer: whether it succeeded, and how to
-/// answer its caller once the batch's fate is known.
+/// What a finished write hands back to the writer: whether it succeeded, whether it
+/// failed on a conflict with another transaction, and how to answer its caller once the
+/// batch's fate is known.
 pub(crate) struct Completion {
     ok: bool,
+    conflict: bool,
     deliver: Deliver,
 }
 
 /// A write's answer.
 pub(crate) struct Answer<T, E> {
     pub(crate) result: Result<T, E>,
-    /// The write failed because PostgreSQL chose it to break a deadlock or a serialization
-    /// conflict with another transaction (another lane's batch): run again, it may succeed.
+    /// The write failed on a conflict with another transaction (a deadlock or serialization
+    /// conflict PostgreSQL broke, or a lock wait its lane gave up): run again, it may
+    /// succeed.
     pub(crate) retry: bool,
 }
 
@@ -82,6 +85,7 @@ where
             let result = f(db).await;
             Completion {
                 ok: result.is_ok(),
+                conflict: false,
                 deliver: Box::new(move |commit_error, retry| {
                     let result = match (result, commit_error) {
                         (Ok(_), Some(e)) => Err(E::from(StoreError::CommitFailed(e.to_string()))),
@@ -278,18 +282,18 @@ impl Kept {
     }
 }
 
-/// A finished write: its completion, and whether it lost a conflict.
-type Ran = (Completion, bool);
-
 /// Runs one write on `conn`. `None` when it panicked (logged): a panicked write has no
 /// completion, its caller sees the channel close; the caller rolls its work back.
-async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Ran> {
+async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Completion> {
     let (run, conflict) =
         watch_conflicts(AssertUnwindSafe(job(Db { conn, backend })).catch_unwind()).await;
     if run.is_err() {
         tracing::error!("a write panicked; it is rolled back alone");
     }
-    run.ok().map(|c| (c, conflict))
+    run.ok().map(|c| Completion {
+        conflict: conflict && !c.ok,
+        ..c
+    })
 }
 
 async fn writer(
@@ -309,7 +313,7 @@ async fn writer(
     // Closing the pool waits for every connection: the kept one goes back at once.
     let closed = pool.close_event();
     tokio::pin!(closed);
-    let mut done: Vec<Ran> = Vec::new();
+    let mut done: Vec<Completion> = Vec::new();
     loop {
         let mut batch = tokio::select! {
             biased;
@@ -343,7 +347,7 @@ async fn writer(
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
                 match run_job(job, &mut tx, backend).await {
-                    Some(ran) if ran.0.ok => done.push(ran),
+                    Some(c) if c.ok => done.push(c),
                     other => {
                         tx.rollback().await?;
                         done.extend(other);
@@ -358,7 +362,7 @@ async fn writer(
                 let last = batch.len() - 1;
                 for (i, job) in batch.drain(..).enumerate() {
                     match run_job(job, &mut tx, backend).await {
-                        Some(ran) if ran.0.ok => {
+                        Some(c) if c.ok => {
                             if i < last {
                                 exec(
                                     &mut tx,
@@ -366,7 +370,7 @@ async fn writer(
                                 )
                                 .await?;
                             }
-                            done.push(ran);
+                            done.push(c);
                         }
                         other => {
                             exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
@@ -384,13 +388,10 @@ async fn writer(
         match outcome {
             // A write that lost a conflict is rolled back (to its savepoint) and asked to
             // run again; the others of the batch are committed.
-            Ok(()) => done
-                .drain(..)
-                .for_each(|(c, conflict)| (c.deliver)(None, conflict && !c.ok)),
+            Ok(()) => done.drain(..).for_each(|c| (c.deliver)(None, c.conflict)),
             Err(e) => {
                 tracing::warn!(error = %e, size, "group commit failed; every write of the batch failed");
-                done.drain(..)
-                    .for_each(|(c, _)| (c.deliver)(Some(&e), false));
+                done.drain(..).for_each(|c| (c.deliver)(Some(&e), false));
             }
         }
         // Jobs never run because the batch broke early are dropped: their callers see a

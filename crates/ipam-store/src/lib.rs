@@ -258,9 +258,10 @@ impl Store {
     /// default) concurrent writes share one commit, each in its own savepoint; `write`
     /// returns only after that commit, and a failing write fails alone.
     ///
-    /// A write that PostgreSQL fails to break a deadlock or a serialization conflict with
-    /// another transaction is rolled back and run again (a fresh clone of `f`), up to
-    /// [`CONFLICT_RETRIES`] times; after that its error is returned.
+    /// A write that fails on a conflict with another transaction (PostgreSQL broke a
+    /// deadlock or a serialization conflict with it, or its lane gave up a lock wait) is
+    /// rolled back and run again (a fresh clone of `f`), up to [`CONFLICT_RETRIES`] times;
+    /// after that its error is returned.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
