@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ipam_model::*;
 use ipam_store::inventory::InventoryError;
-use ipam_store::{Entity, Store, StoreError, UniqueConstraint};
+use ipam_store::{Entity, ScopePlacement, Store, StoreError, UniqueConstraint};
 use ipam_testkit::{counts, each_store, failover, scope, server};
 
 async fn insert_failover(store: &Store, f: DhcpFailover) -> Result<RecordId, StoreError> {
@@ -575,18 +575,15 @@ each_store!(
             assert_eq!(got.missing, missing);
             let mut placed = got.placements.clone();
             placed.sort_by_key(|p| p.record_id);
-            let at = |id, server, relation: Option<RecordId>, net| ScopePlacementView {
+            let at = |id, server, relation: Option<RecordId>, net| ScopePlacement {
                 record_id: id,
                 server,
-                subnet: format!("10.{net}.0.0"),
+                subnet: std::net::Ipv4Addr::new(10, net, 0, 0),
                 relation,
                 relation_name: relation.map(|_| "r".to_owned()),
             };
             assert_eq!(
-                placed
-                    .iter()
-                    .map(ScopePlacementView::of)
-                    .collect::<Vec<_>>(),
+                placed,
                 vec![
                     at(linked, b, Some(rel), 200),
                     at(on_c[0], c, None, 1),
@@ -600,25 +597,3 @@ each_store!(
         assert_eq!(none, ipam_store::ScopeConflicts::default());
     }
 );
-
-/// A [`ipam_store::ScopePlacement`] with its subnet as text, to compare.
-#[derive(Debug, PartialEq)]
-struct ScopePlacementView {
-    record_id: RecordId,
-    server: RecordId,
-    subnet: String,
-    relation: Option<RecordId>,
-    relation_name: Option<String>,
-}
-
-impl ScopePlacementView {
-    fn of(p: &ipam_store::ScopePlacement) -> Self {
-        Self {
-            record_id: p.record_id,
-            server: p.server,
-            subnet: p.subnet.to_string(),
-            relation: p.relation,
-            relation_name: p.relation_name.clone(),
-        }
-    }
-}
