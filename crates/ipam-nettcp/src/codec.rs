@@ -12,8 +12,6 @@
 
 use ipam_model::ProgressEvent;
 
-#[cfg(test)]
-use ipam_soap::Document;
 use ipam_soap::{Fault, NotRepresentable, Request, TreeBuilder, XmlSink};
 use nmf::KnownEncoding;
 
@@ -104,30 +102,6 @@ fn through_text(
 ) -> Result<Result<Request, Fault>, nbfx::Error> {
     let xml = nbfx::to_xml(events)?;
     Ok(ipam_soap::decode_request(xml.as_bytes(), limits))
-}
-
-/// The request in `events`, from their tree when it can be built, else through XML text.
-#[cfg(test)]
-fn decode_events(
-    events: &[nbfx::XmlEvent],
-    limits: &ipam_soap::Limits,
-) -> Result<Result<Request, Fault>, nbfx::Error> {
-    match tree(events, limits) {
-        Ok(doc) => Ok(ipam_soap::decode_request_document(&doc, limits)),
-        Err(NotRepresentable) => through_text(events, limits),
-    }
-}
-
-/// The message tree of `events`, when the text path would read them unchanged and within
-/// the quotas (the tree [`decode_binary`] builds from the records of those events).
-#[cfg(test)]
-fn tree<'a>(
-    events: &'a [nbfx::XmlEvent],
-    limits: &'a ipam_soap::Limits,
-) -> Result<Document<'a>, NotRepresentable> {
-    let mut sink = TreeSink(TreeBuilder::new(limits));
-    nbfx::replay(events, &mut sink)?;
-    sink.0.finish()
 }
 
 /// Builds the message tree from decoded records: string text borrowed, other values as

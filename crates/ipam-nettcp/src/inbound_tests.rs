@@ -21,6 +21,28 @@ const MONO_BODY: &str =
     include_str!("../../../../shared/notes/captures/mono-client-create-request-body.xml");
 const SOAP_DATA_BODY: &str = include_str!("../../ipam-soap/tests/data/wcf-create-request-body.xml");
 
+/// The request in `events`, from their tree when it can be built, else through XML text.
+fn decode_events(
+    events: &[nbfx::XmlEvent],
+    limits: &ipam_soap::Limits,
+) -> Result<Result<Request, Fault>, nbfx::Error> {
+    match tree(events, limits) {
+        Ok(doc) => Ok(ipam_soap::decode_request_document(&doc, limits)),
+        Err(NotRepresentable) => through_text(events, limits),
+    }
+}
+
+/// The message tree of `events`, when the text path would read them unchanged and within
+/// the quotas (the tree [`decode_binary`] builds from the records of those events).
+fn tree<'a>(
+    events: &'a [nbfx::XmlEvent],
+    limits: &'a ipam_soap::Limits,
+) -> Result<ipam_soap::Document<'a>, NotRepresentable> {
+    let mut sink = TreeSink(TreeBuilder::new(limits));
+    nbfx::replay(events, &mut sink)?;
+    sink.0.finish()
+}
+
 /// The client-to-server envelopes of the captured sessions, as written on the wire.
 fn captured_requests() -> Vec<String> {
     common::exchange()
