@@ -178,7 +178,8 @@ impl Reply {
 /// Writes the writer's calls straight into one [MC-NBFSE] envelope, no event or string
 /// built in between: names as the writer splits them, declarations apart, empty text
 /// dropped (`<a></a>` is `<a/>`). The writer calls `text` only for an element's whole
-/// content, so whitespace is a value there and is written as it is. The first encoding error is kept for [`BinarySink::finish`].
+/// content, so whitespace is a value there and is written as it is. The first encoding
+/// error is kept for [`BinarySink::finish`].
 struct BinarySink<'e> {
     envelope: nbfx::EnvelopeWriter<'e>,
     error: Option<nbfx::Error>,

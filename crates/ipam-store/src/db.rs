@@ -234,8 +234,9 @@ const PLACEMENT_SELECT: &str = "SELECT 2 AS kind, s.record_id AS a, s.dhcp_serve
 /// The scopes of the id table `j` ([`id_table`]) that cannot simply be linked to a
 /// relationship between servers `$1` and `$2`, as typed rows of kind 2 (`a` the scope's
 /// RecordId, `b` its server, `c` its subnet, `d` and `t` the relationship it is linked to
-/// and its name): each missing one with `b` NULL, each on another server or linked. A request whose scopes are all free returns no row, so the cost of checking
-/// 10,000 scopes is the index look-ups, not 10,000 rows carried to the engine.
+/// and its name): each missing one with `b` NULL, each on another server or linked. A
+/// request whose scopes are all free returns no row, so the cost of checking 10,000 scopes
+/// is the index look-ups, not 10,000 rows carried to the engine.
 fn conflict_select(ids: &str) -> String {
     format!(
         "SELECT 2 AS kind, j.id AS a, s.dhcp_server_record_id AS b, s.scope_id AS c, \

@@ -330,9 +330,7 @@ impl SessionNames<'_> {
         }
         self.dict.truncate(self.first_new);
     }
-}
 
-impl SessionNames<'_> {
     /// The static or session id of `s` (`h` its hash), if it has one.
     fn find(&self, h: u64, s: &str) -> Option<u32> {
         find_id(&STATIC_INDEX, &StaticDictionary, h, s)

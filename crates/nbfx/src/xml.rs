@@ -186,8 +186,9 @@ fn split_qname(name: QName<'_>) -> Result<(String, String), Error> {
 /// prefixes. Text and CDATA become [`TextValue::Text`]; text that is only
 /// whitespace is dropped between markup (SOAP envelopes carry no significant
 /// whitespace between elements) but kept as the whole content of an element
-/// (`<a> </a>`: a string of one space, which a binary encoder writes as it is). The XML declaration is skipped; processing
-/// instructions and DTDs are rejected (MC-NBFX §1.5 cannot represent them).
+/// (`<a> </a>`: a string of one space, which a binary encoder writes as it
+/// is). The XML declaration is skipped; processing instructions and DTDs are
+/// rejected (MC-NBFX §1.5 cannot represent them).
 pub fn from_xml(xml: &str) -> Result<Vec<XmlEvent>, Error> {
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().expand_empty_elements = true;
