@@ -314,7 +314,7 @@ async fn scenarios(
         )
         .await?;
         let first_half = floor.run(ctx.ops / 2).await;
-        let r = e2e(ctx, Engine::Sqlite, "e2e 1 session", 1, true, 1).await?;
+        let r = e2e(ctx, &E2e::new(Engine::Sqlite, "e2e 1 session", 1)).await?;
         s.sqlite_e2e_1 = s.keep(r);
         let bracket = want("fsync");
         let fsync_window = Duration::from_secs_f64(fsync_seconds / 2.0);
@@ -324,7 +324,7 @@ async fn scenarios(
             None
         };
         let label = format!("e2e {n} sessions");
-        let r = e2e(ctx, Engine::Sqlite, &label, n, true, 1).await?;
+        let r = e2e(ctx, &E2e::new(Engine::Sqlite, &label, n)).await?;
         if let Some(before) = before {
             let after = fsync_rate(&ctx.dir, fsync_window).await?;
             println!(
@@ -399,14 +399,18 @@ async fn scenarios(
             )
             .await?;
             s.pg_floor = s.keep(r);
-            let r = e2e(ctx, Engine::Postgres, "e2e 1 session", 1, true, 1).await?;
+            let r = e2e(ctx, &E2e::new(Engine::Postgres, "e2e 1 session", 1)).await?;
             s.pg_e2e_1 = s.keep(r);
             for lanes in [1, PG_LANES] {
                 let label = match lanes {
                     1 => format!("e2e {n} sessions"),
                     _ => format!("e2e {n} sessions, {lanes} lanes"),
                 };
-                let r = e2e(ctx, Engine::Postgres, &label, n, true, lanes).await?;
+                let spec = E2e {
+                    writer_lanes: lanes,
+                    ..E2e::new(Engine::Postgres, &label, n)
+                };
+                let r = e2e(ctx, &spec).await?;
                 let r = s.keep(r);
                 match lanes {
                     1 => s.pg_e2e_n = r,
@@ -438,7 +442,15 @@ async fn cost_rounds(ctx: &Ctx) -> anyhow::Result<(RunStats, RunStats, Vec<f64>)
         ctx.ops,
     )
     .await?;
-    let mut session = E2eRun::start(ctx, Engine::Sqlite, e2e_label, 1, false, 1, ctx.ops).await?;
+    let mut session = E2eRun::start(
+        ctx,
+        &E2e {
+            durable: false,
+            ..E2e::new(Engine::Sqlite, e2e_label, 1)
+        },
+        ctx.ops,
+    )
+    .await?;
     let mut floor_all = RunStats::new(floor_label, "sqlite", 1);
     let mut e2e_all = RunStats::new(e2e_label, "sqlite", 1);
     let mut ratios = Vec::with_capacity(rounds);
@@ -1060,18 +1072,35 @@ async fn warm_up(
     Ok(())
 }
 
-/// End to end: a fresh database with the data of every operation, a real `ipamd serve`
-/// on it, a short warm-up, then `ctx.ops` operations on `sessions` connections.
-async fn e2e(
-    ctx: &Ctx,
+/// What an end-to-end run is: engine, label, concurrent sessions, and how the server
+/// commits.
+struct E2e<'l> {
     engine: Engine,
-    label: &str,
+    label: &'l str,
     sessions: usize,
+    /// `ipamd serve --durable`.
     durable: bool,
+    /// `ipamd serve --writer-lanes`.
     writer_lanes: usize,
-) -> anyhow::Result<RunStats> {
-    let mut run =
-        E2eRun::start(ctx, engine, label, sessions, durable, writer_lanes, ctx.ops).await?;
+}
+
+impl<'l> E2e<'l> {
+    /// Durable, one writer lane.
+    fn new(engine: Engine, label: &'l str, sessions: usize) -> Self {
+        E2e {
+            engine,
+            label,
+            sessions,
+            durable: true,
+            writer_lanes: 1,
+        }
+    }
+}
+
+/// End to end: a fresh database with the data of every operation, a real `ipamd serve`
+/// on it, a short warm-up, then `ctx.ops` operations on the run's sessions.
+async fn e2e(ctx: &Ctx, spec: &E2e<'_>) -> anyhow::Result<RunStats> {
+    let mut run = E2eRun::start(ctx, spec, ctx.ops).await?;
     let stats = run.run(ctx.ops).await;
     run.stop();
     stats
@@ -1090,15 +1119,14 @@ struct E2eRun {
 }
 
 impl E2eRun {
-    async fn start(
-        ctx: &Ctx,
-        engine: Engine,
-        label: &str,
-        sessions: usize,
-        durable: bool,
-        writer_lanes: usize,
-        total: usize,
-    ) -> anyhow::Result<E2eRun> {
+    async fn start(ctx: &Ctx, spec: &E2e<'_>, total: usize) -> anyhow::Result<E2eRun> {
+        let E2e {
+            engine,
+            label,
+            sessions,
+            durable,
+            writer_lanes,
+        } = *spec;
         let warm = (sessions * 2).clamp(4, 128).min(total.max(4));
         let full = format!("{} {label}", engine.name());
         progress(format!("{full}: registering servers and scopes"));
