@@ -1316,13 +1316,12 @@ async fn big_op(
     ));
     let mut e2e = RunStats::new(format!("e2e {scopes} scopes"), "sqlite", 1);
     let mut bare = RunStats::new(format!("bare insert {scopes} links"), "sqlite", 1);
-    let mut server_cpu = Duration::ZERO;
     for op in &bare_data[0] {
         let one = prepared.pop_front().into_iter().collect();
         let mut part = RunStats::new("", "sqlite", 1);
         let cpu0 = server.cpu_time();
         drive(addr, one, 1, ctx.mode, &mut part, None).await;
-        server_cpu += server.cpu_time().saturating_sub(cpu0);
+        part.server_cpu = Some(server.cpu_time().saturating_sub(cpu0));
         e2e.absorb(part);
 
         let c0 = server::process_cpu_time("/proc/self/stat");
@@ -1335,7 +1334,6 @@ async fn big_op(
     }
     bare.sort();
     store.close().await;
-    e2e.server_cpu = Some(server_cpu);
     let after = server.memory();
     e2e.memory = Some(after);
     if e2e.errors > 0 {
