@@ -13,6 +13,12 @@ use tokio::sync::watch;
 
 use config::{Config, LogFormat, ServeArgs};
 
+/// jemalloc instead of the system allocator: the protocol path allocates many small,
+/// short-lived buffers per message, and glibc's malloc (with its consolidation of freed
+/// chunks) was a tenth of the server's CPU at 64 sessions (docs/performance.md).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// ipamd: an IPAM server for DHCP failover relationships that speaks Microsoft's IPAM
 /// Management Protocol v2 ([MS-IPAMM2]) over net.tcp, with a JSON API for operators.
 #[derive(Parser)]
