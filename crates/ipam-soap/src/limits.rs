@@ -176,7 +176,7 @@ impl<N: TableName> NameTable<N> {
         NameTable {
             last: None,
             names: Names::All {
-                names: Vec::new(),
+                names: Vec::with_capacity(64),
                 bytes: 0,
             },
         }

@@ -135,13 +135,15 @@ struct Arena<'a> {
 
 impl<'a> Arena<'a> {
     fn new() -> Self {
+        // Room for a request of the operation protocol without growing (about 40
+        // elements); a bigger one grows as usual.
         Arena {
             doc: Document {
-                elements: Vec::new(),
-                attributes: Vec::new(),
+                elements: Vec::with_capacity(64),
+                attributes: Vec::with_capacity(32),
                 scopes: vec![Vec::new()],
             },
-            open: Vec::new(),
+            open: Vec::with_capacity(16),
             roots: 0,
         }
     }
@@ -324,9 +326,13 @@ fn resolve<'a>(scope: &Scope<'a>, prefix: &str) -> Result<&'a str, NotRepresenta
 }
 
 /// The start tag being read: its names as written.
+/// The start tag being read. Its attribute and declaration lists are kept from one tag
+/// to the next (cleared, not freed): most elements of a request have none, and the
+/// others would each allocate and grow their own.
+#[derive(Default)]
 struct StartTag<'a> {
-    prefix: &'a str,
-    local: &'a str,
+    /// The tag's `(prefix, local)` while one is open.
+    name: Option<(&'a str, &'a str)>,
     attributes: Vec<(&'a str, &'a str, Cow<'a, str>)>,
     declarations: Vec<(&'a str, &'a str)>,
 }
@@ -337,7 +343,7 @@ struct StartTag<'a> {
 pub struct TreeBuilder<'a> {
     arena: Arena<'a>,
     limits: &'a Limits,
-    tag: Option<StartTag<'a>>,
+    tag: StartTag<'a>,
     /// Prefixes of the open elements, innermost last.
     prefixes: Vec<&'a str>,
     /// Where the text run being read starts in the innermost element's text.
@@ -355,8 +361,8 @@ impl<'a> TreeBuilder<'a> {
         TreeBuilder {
             arena: Arena::new(),
             limits,
-            tag: None,
-            prefixes: Vec::new(),
+            tag: StartTag::default(),
+            prefixes: Vec::with_capacity(16),
             run: None,
             text_len: 0,
             names: NameTable::new(),
@@ -392,17 +398,17 @@ impl<'a> TreeBuilder<'a> {
 
     /// Closes the start tag being read: resolves its names and opens the element.
     fn end_tag(&mut self) -> Built {
-        let Some(tag) = self.tag.take() else {
+        let Some((prefix, local)) = self.tag.name.take() else {
             return Ok(());
         };
         self.grow(1)?;
         let inherited = self.arena.scope();
-        let scope = if tag.declarations.is_empty() {
+        let scope = if self.tag.declarations.is_empty() {
             inherited
         } else {
             let mut scope = self.arena.doc.scopes[inherited as usize].clone();
-            for (p, u) in &tag.declarations {
-                let p = Some(*p).filter(|p| !p.is_empty());
+            for (p, u) in self.tag.declarations.drain(..) {
+                let p = Some(p).filter(|p| !p.is_empty());
                 scope.retain(|(q, _)| *q != p);
                 scope.push((p, u));
             }
@@ -410,9 +416,9 @@ impl<'a> TreeBuilder<'a> {
             self.arena.doc.scopes.len() as u32 - 1
         };
         let in_scope = &self.arena.doc.scopes[scope as usize];
-        let ns = resolve(in_scope, tag.prefix)?;
+        let ns = resolve(in_scope, prefix)?;
         let from = self.arena.doc.attributes.len();
-        for (p, l, v) in tag.attributes {
+        for (p, l, v) in self.tag.attributes.drain(..) {
             let ns = if p.is_empty() {
                 ""
             } else {
@@ -431,8 +437,8 @@ impl<'a> TreeBuilder<'a> {
             });
         }
         require(self.arena.open.len() < self.limits.max_depth)?;
-        self.arena.open(ns, tag.local, from as u32, scope);
-        self.prefixes.push(tag.prefix);
+        self.arena.open(ns, local, from as u32, scope);
+        self.prefixes.push(prefix);
         Ok(())
     }
 
@@ -451,17 +457,18 @@ impl<'a> TreeBuilder<'a> {
         require(prefix.is_empty() || (is_ncname(prefix) && prefix != "xml" && prefix != "xmlns"))?;
         self.name((prefix, local))?;
         self.grow(1 + qname_len(prefix, local))?;
-        self.tag = Some(StartTag {
-            prefix,
-            local,
-            attributes: Vec::new(),
-            declarations: Vec::new(),
-        });
+        self.tag.name = Some((prefix, local));
+        self.tag.attributes.clear();
+        self.tag.declarations.clear();
         Ok(())
     }
 
+    /// The start tag being read, if one is.
     fn tag(&mut self) -> Result<&mut StartTag<'a>, NotRepresentable> {
-        self.tag.as_mut().ok_or(NotRepresentable)
+        match self.tag.name {
+            Some(_) => Ok(&mut self.tag),
+            None => Err(NotRepresentable),
+        }
     }
 
     /// An attribute of the start tag.
