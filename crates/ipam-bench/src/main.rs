@@ -621,6 +621,13 @@ impl Summary {
                     w.wall_us_per_op()
                 );
                 lines.push(("wire_floor_cost_ratio".into(), v));
+                // One session is serial: the bare transaction's work, then the exchange on
+                // top of it, so no server gets below their sum (docs/performance.md).
+                println!(
+                    "lowest single-session cost any server could reach here: 1 + {v:.2} = {:.2} of the bare store transaction",
+                    1.0 + v
+                );
+                lines.push(("single_session_cost_bound".into(), 1.0 + v));
             }
             if let Some(e) = &self.sqlite_engine_nosync {
                 let v = e.wall_us_per_op() / fl.wall_us_per_op();

@@ -21,6 +21,7 @@ const REQUIRED: &[&str] = &[
     "ratio_vs_wire_floor",
     "wire_floor_ops_per_sec_16",
     "wire_floor_cost_ratio",
+    "single_session_cost_bound",
     "engine_cost_ratio",
     "writes_per_commit_16",
     "writes_per_commit_1",
@@ -87,6 +88,13 @@ fn quick_run_prints_every_summary_line() {
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
+    // The bound is the bare transaction plus the exchange, both as measured.
+    let bound = summary["single_session_cost_bound"];
+    assert!(
+        bound > 1.0 && (bound - 1.0 - summary["wire_floor_cost_ratio"]).abs() < 0.02,
+        "single_session_cost_bound = {bound}, wire_floor_cost_ratio = {}",
+        summary["wire_floor_cost_ratio"]
+    );
     // One session has one write in flight: every write is its own commit. Sixteen
     // share commits or not, as the timing goes, but never have fewer writes than commits.
     assert_eq!(summary["writes_per_commit_1"], 1.0);
