@@ -286,6 +286,13 @@ fn is_ncname(s: &str) -> bool {
 /// the text form of binary XML writes it; `None` for characters XML cannot carry.
 fn escaped_len(s: &str, attribute: bool) -> Option<usize> {
     let b = s.as_bytes();
+    // Most text is written as it is: one branch-free pass over the bytes says so.
+    let special = b.iter().fold(false, |any, &c| {
+        any | (c < 0x20) | (c == b'&') | (c == b'<') | (c == b'>') | (c == b'"') | (c == 0xEF)
+    });
+    if !special {
+        return Some(b.len());
+    }
     let mut extra = 0usize;
     for (i, &c) in b.iter().enumerate() {
         extra += match c {
@@ -544,5 +551,30 @@ impl<'a> TreeBuilder<'a> {
         self.content()?;
         require(self.arena.roots == 1 && self.arena.open.is_empty())?;
         Ok(self.arena.doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escaped_len;
+
+    #[test]
+    fn escaped_len_counts_what_the_text_form_writes() {
+        assert_eq!(escaped_len("", false), Some(0));
+        assert_eq!(escaped_len("10.0.0.1", false), Some(8));
+        assert_eq!(escaped_len("é and ü", false), Some("é and ü".len()));
+        assert_eq!(escaped_len("a&b", false), Some(7));
+        assert_eq!(escaped_len("<a>", false), Some(9));
+        assert_eq!(escaped_len("a\"b", false), Some(3));
+        assert_eq!(escaped_len("a\"b", true), Some(8));
+        assert_eq!(escaped_len("a\tb\nc", false), Some(5));
+        assert_eq!(escaped_len("a\tb\nc", true), Some(12));
+        assert_eq!(escaped_len("a\rb", false), Some(7));
+        assert_eq!(escaped_len("a\u{1}b", false), None);
+        assert_eq!(escaped_len("a\u{FFFE}", false), None);
+        assert_eq!(escaped_len("a\u{FFFF}", true), None);
+        // Other characters starting with the byte 0xEF are plain.
+        assert_eq!(escaped_len("\u{FFFD}", false), Some(3));
+        assert_eq!(escaped_len("\u{F000}", false), Some(3));
     }
 }
