@@ -316,7 +316,7 @@ impl<'s> Out<'s> {
 
     /// Text content; characters XML cannot carry become U+FFFD.
     pub fn text(&mut self, text: &str) {
-        if text.chars().all(is_xml_char) {
+        if all_xml_chars(text) {
             self.sink.text(text);
         } else {
             let clean: String = text
@@ -366,7 +366,7 @@ impl<'s> Out<'s> {
 /// characters XML 1.0 cannot carry are replaced by U+FFFD (docs/spec-decisions.md).
 pub(crate) fn escape(s: &str) -> Cow<'_, str> {
     let plain = |c: char| !matches!(c, '&' | '<' | '>' | '"' | '\'' | '\r' | '\n' | '\t');
-    if s.chars().all(|c| plain(c) && is_xml_char(c)) {
+    if all_xml_chars(s) && s.chars().all(plain) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -388,6 +388,42 @@ pub(crate) fn escape(s: &str) -> Cow<'_, str> {
 }
 
 /// The XML 1.0 `Char` production.
+/// Whether every character of `s` is one XML 1.0 can carry. A `str` holds no surrogates,
+/// so the only others are the C0 controls but tab, newline and carriage return, and
+/// U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF`): one branch-free pass over the bytes clears
+/// text that has neither a control nor an `EF` byte, as nearly all text does.
+pub(crate) fn all_xml_chars(s: &str) -> bool {
+    let suspect = s.bytes().fold(false, |any, b| {
+        any | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r')) | (b == 0xEF)
+    });
+    !suspect || s.chars().all(is_xml_char)
+}
+
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{all_xml_chars, is_xml_char};
+
+    #[test]
+    fn all_xml_chars_agrees_with_the_character_test() {
+        let edges = [
+            0xD7FF, 0xE000, 0xEFFF, 0xF000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF,
+        ];
+        let chars = (0..0x300u32)
+            .chain(edges)
+            .filter_map(char::from_u32)
+            .collect::<Vec<_>>();
+        for &c in &chars {
+            for s in [c.to_string(), format!("ab{c}"), format!("{c}é10.0.0.1")] {
+                assert_eq!(all_xml_chars(&s), s.chars().all(is_xml_char), "{s:?}");
+            }
+        }
+        assert!(all_xml_chars(""));
+        assert!(all_xml_chars("Failover-1\t\r\n"));
+        assert!(!all_xml_chars("a\u{0}b"));
+        assert!(!all_xml_chars("a\u{FFFF}"));
+    }
 }
