@@ -1,5 +1,8 @@
 //! Namespace URIs and SOAP actions of [MS-IPAMM2] (§2.2.1, §6, §7) and the envelope specs.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 /// SOAP 1.2 envelope ([SOAP1.2-1/2007]).
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
 /// WS-Addressing 1.0.
@@ -46,8 +49,18 @@ pub const ACTION_ADDRESSING_FAULT: &str = "http://www.w3.org/2005/08/addressing/
 
 /// The action a server sends a callback with: the service port type's form (§3.19.4.5–.9;
 /// digest §4.5, captures).
-pub fn callback_action(name: &str) -> String {
-    format!("{PORT}{name}")
+pub fn callback_action(name: &str) -> Cow<'static, str> {
+    // Built once: a callback is sent nine times per operation.
+    static ACTIONS: LazyLock<Vec<(&str, String)>> = LazyLock::new(|| {
+        CALLBACKS
+            .iter()
+            .map(|name| (*name, format!("{PORT}{name}")))
+            .collect()
+    });
+    match ACTIONS.iter().find(|(n, _)| *n == name) {
+        Some((_, action)) => Cow::Borrowed(action.as_str()),
+        None => Cow::Owned(format!("{PORT}{name}")),
+    }
 }
 
 /// The callback name of an action in either port type's form (§3.19.4.5–.9, §3.21.4.2–.6).

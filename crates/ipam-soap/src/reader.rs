@@ -1,6 +1,7 @@
 //! DataContract reading helpers over the message tree ([`crate::tree`]): members by namespace URI, `i:nil`,
 //! `i:type` QNames resolved against in-scope namespaces, `z:Id`/`z:Ref` references.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -171,15 +172,13 @@ impl<'a> Ctx<'a> {
         T: FromStr,
         T::Err: std::fmt::Display,
     {
-        let p = format!("{path}/{local}");
-        match self.text(parent, ns_uri, local, &p)? {
-            None => Ok(None),
-            Some(t) => t
-                .trim_matches(is_xml_space)
-                .parse::<T>()
-                .map(Some)
-                .map_err(|e| invalid(&p, &t, e)),
-        }
+        let Some(t) = self.plain_text(parent, ns_uri, local, path)? else {
+            return Ok(None);
+        };
+        t.trim_matches(is_xml_space)
+            .parse::<T>()
+            .map(Some)
+            .map_err(|e| invalid(&format!("{path}/{local}"), &t, e))
     }
 
     /// An `xsd:boolean` member; absent or nil give `None`.
@@ -190,12 +189,35 @@ impl<'a> Ctx<'a> {
         local: &str,
         path: &str,
     ) -> DResult<Option<bool>> {
-        let p = format!("{path}/{local}");
-        match self.text(parent, ns_uri, local, &p)? {
+        let Some(t) = self.plain_text(parent, ns_uri, local, path)? else {
+            return Ok(None);
+        };
+        parse_bool(&t)
+            .map(Some)
+            .ok_or_else(|| invalid(&format!("{path}/{local}"), &t, "not an xsd:boolean"))
+    }
+
+    /// The text of member `local` of the element at `path`, `None` when absent or nil, as
+    /// [`Ctx::text`] reads it; the member's path is only written out for an error. A member
+    /// without `z:Ref` and `i:nil` (nearly all) is read in place.
+    fn plain_text(
+        &self,
+        parent: Node<'a>,
+        ns_uri: &str,
+        local: &str,
+        path: &str,
+    ) -> DResult<Option<Cow<'a, str>>> {
+        match child(parent, ns_uri, local) {
             None => Ok(None),
-            Some(t) => parse_bool(&t)
-                .map(Some)
-                .ok_or_else(|| invalid(&p, &t, "not an xsd:boolean")),
+            Some(n)
+                if n.attribute((ns::SER, "Ref")).is_none()
+                    && n.attribute((ns::XSI, "nil")).is_none() =>
+            {
+                Ok(Some(Cow::Borrowed(n.text())))
+            }
+            Some(_) => Ok(self
+                .text(parent, ns_uri, local, &format!("{path}/{local}"))?
+                .map(Cow::Owned)),
         }
     }
 

@@ -179,7 +179,12 @@ impl<'s> Out<'s> {
         }
         Out {
             sink,
-            stack: vec![""],
+            // Deep enough for every envelope of this protocol without growing.
+            stack: {
+                let mut stack = Vec::with_capacity(16);
+                stack.push("");
+                stack
+            },
             next_id: 1,
         }
     }

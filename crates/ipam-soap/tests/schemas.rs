@@ -200,7 +200,11 @@ fn the_wsdl_declares_the_actions_we_use() {
     .into_iter()
     .map(str::to_owned)
     .collect::<Vec<_>>();
-    ours.extend(ns::CALLBACKS.iter().map(|c| ns::callback_action(c)));
+    ours.extend(
+        ns::CALLBACKS
+            .iter()
+            .map(|c| ns::callback_action(c).into_owned()),
+    );
     for a in ours {
         assert!(actions.contains(a.as_str()), "{a} not in the WSDL");
     }

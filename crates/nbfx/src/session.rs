@@ -276,8 +276,10 @@ impl EnvelopeWriter<'_> {
     pub fn finish(mut self) -> Result<Vec<u8>, Error> {
         self.records.finish()?;
         let names = &self.records.names;
-        let mut table = Vec::new();
-        for s in &names.dict.strings()[names.first_new..] {
+        let new = &names.dict.strings()[names.first_new..];
+        // Each string: its bytes and a length of at most five.
+        let mut table = Vec::with_capacity(new.iter().map(|s| s.len() + 5).sum());
+        for s in new {
             write_string(&mut table, s)?;
         }
         let body = &self.records.out;
