@@ -18,6 +18,12 @@ use crate::codec::{Outbound, Reply};
 /// Largest batch of queued records written with one system call.
 const BATCH: usize = 64 * 1024;
 
+/// How long callbacks wait for the rest of their turn (the next callbacks and the
+/// response) before they are written anyway. An operation whose write is quick goes out
+/// in one system call, as the wire floor of docs/performance.md sends it, and the client
+/// reads it with one wake-up; a longer one still streams its progress, this much late.
+const COALESCE: Duration = Duration::from_millis(2);
+
 /// What the connection task asks the writer to send.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
@@ -27,6 +33,13 @@ pub(crate) enum Outgoing {
     Raw(Vec<u8>),
     /// A SOAP envelope to encode and frame as a Sized Envelope.
     Message(Reply),
+}
+
+impl Outgoing {
+    /// Whether this is a progress callback, which never ends a turn of the exchange.
+    fn is_callback(&self) -> bool {
+        matches!(self, Outgoing::Message(Reply::Callback(_)))
+    }
 }
 
 /// Sends every progress event as a one-way callback message (§3.19.4.5–.9).
@@ -52,10 +65,24 @@ pub(crate) async fn run(
     let mut batch = Vec::new();
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
-        while let Some(item) = next.take() {
-            encode(item, &mut encoder, &mut batch)?;
-            if batch.len() < BATCH {
-                next = rx.try_recv().ok();
+        let mut deadline = None;
+        loop {
+            let mut turn_open = false;
+            while let Some(item) = next.take() {
+                turn_open = item.is_callback();
+                encode(item, &mut encoder, &mut batch)?;
+                if batch.len() < BATCH {
+                    next = rx.try_recv().ok();
+                }
+            }
+            if !turn_open || batch.len() >= BATCH {
+                break;
+            }
+            // Callbacks last: the rest of the turn is on its way.
+            let until = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + COALESCE);
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(item)) => next = Some(item),
+                Ok(None) | Err(_) => break,
             }
         }
         if batch.is_empty() {
