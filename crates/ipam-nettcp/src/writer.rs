@@ -9,8 +9,7 @@ use std::time::Duration;
 use ipam_engine::ProgressSink;
 use ipam_model::ProgressEvent;
 use nmf::KnownEncoding;
-use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::codec::{Outbound, Reply};
@@ -56,8 +55,8 @@ impl ProgressSink for CallbackSink {
 }
 
 /// Runs until the channel closes (then shuts the write half down) or a write fails.
-pub(crate) async fn run(
-    mut wr: OwnedWriteHalf,
+pub(crate) async fn run<W: AsyncWrite + Unpin>(
+    mut wr: W,
     mut rx: UnboundedReceiver<Outgoing>,
     write_timeout: Duration,
 ) -> io::Result<()> {
@@ -116,4 +115,115 @@ fn encode(item: Outgoing, encoder: &mut Option<Outbound>, out: &mut Vec<u8>) -> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    use ipam_model::ProgressEvent;
+    use tokio::sync::mpsc;
+
+    use super::*;
+
+    /// Keeps every write it is given, one entry per write call.
+    #[derive(Clone, Default)]
+    struct Writes(Arc<Mutex<Vec<usize>>>);
+
+    impl Writes {
+        fn count(&self) -> usize {
+            self.0.lock().unwrap().len()
+        }
+    }
+
+    impl AsyncWrite for Writes {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.0.lock().unwrap().push(buf.len());
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn callback() -> Outgoing {
+        Outgoing::Message(Reply::Callback(Box::new(
+            ProgressEvent::StartProgressCallback {
+                is_non_deterministic: false,
+            },
+        )))
+    }
+
+    fn response() -> Outgoing {
+        Outgoing::Message(Reply::StartResponse(Some("urn:uuid:1".into())))
+    }
+
+    /// Starts a writer on a binary session; returns its input and what it wrote.
+    fn writer() -> (
+        UnboundedSender<Outgoing>,
+        Writes,
+        tokio::task::JoinHandle<io::Result<()>>,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let writes = Writes::default();
+        let task = tokio::spawn(run(writes.clone(), rx, Duration::from_secs(5)));
+        tx.send(Outgoing::Begin(KnownEncoding::Soap12BinarySession))
+            .unwrap();
+        (tx, writes, task)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callbacks_and_the_response_that_follows_within_the_window_go_in_one_write() {
+        let (tx, writes, task) = writer();
+        tx.send(callback()).unwrap();
+        tokio::time::sleep(Duration::from_micros(500)).await;
+        tx.send(callback()).unwrap();
+        tokio::time::sleep(Duration::from_micros(500)).await;
+        assert_eq!(
+            writes.count(),
+            0,
+            "callbacks waited for the rest of the turn"
+        );
+        tx.send(response()).unwrap();
+        drop(tx);
+        task.await.unwrap().unwrap();
+        assert_eq!(writes.count(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callbacks_are_written_after_the_window_when_the_turn_goes_on() {
+        let (tx, writes, task) = writer();
+        tx.send(callback()).unwrap();
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tx.send(callback()).unwrap();
+        // The window runs from the first callback: 2 ms, not 2 ms after the last one.
+        tokio::time::sleep(Duration::from_micros(1500)).await;
+        assert_eq!(
+            writes.count(),
+            1,
+            "both callbacks went out when the window closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tx.send(response()).unwrap();
+        drop(tx);
+        task.await.unwrap().unwrap();
+        assert_eq!(writes.count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_response_is_written_at_once() {
+        let (tx, writes, _task) = writer();
+        tx.send(response()).unwrap();
+        tokio::time::sleep(Duration::from_micros(10)).await;
+        assert_eq!(writes.count(), 1);
+    }
 }
