@@ -181,42 +181,48 @@ mod tests {
         (tx, writes, task)
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn callbacks_and_the_response_that_follows_within_the_window_go_in_one_write() {
-        let (tx, writes, task) = writer();
+    /// Two callbacks `gap` apart, then `wait`; the writes made by then.
+    async fn two_callbacks(
+        tx: &UnboundedSender<Outgoing>,
+        writes: &Writes,
+        gap: u64,
+        wait: u64,
+    ) -> usize {
         tx.send(callback()).unwrap();
-        tokio::time::sleep(Duration::from_micros(500)).await;
+        tokio::time::sleep(Duration::from_micros(gap)).await;
         tx.send(callback()).unwrap();
-        tokio::time::sleep(Duration::from_micros(500)).await;
-        assert_eq!(
-            writes.count(),
-            0,
-            "callbacks waited for the rest of the turn"
-        );
+        tokio::time::sleep(Duration::from_micros(wait)).await;
+        writes.count()
+    }
+
+    /// Sends the response, closes the writer; the writes made in all.
+    async fn respond_and_close(
+        tx: UnboundedSender<Outgoing>,
+        writes: &Writes,
+        task: tokio::task::JoinHandle<io::Result<()>>,
+    ) -> usize {
         tx.send(response()).unwrap();
         drop(tx);
         task.await.unwrap().unwrap();
-        assert_eq!(writes.count(), 1);
+        writes.count()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callbacks_and_the_response_that_follows_within_the_window_go_in_one_write() {
+        let (tx, writes, task) = writer();
+        let early = two_callbacks(&tx, &writes, 500, 500).await;
+        assert_eq!(early, 0, "callbacks waited for the rest of the turn");
+        assert_eq!(respond_and_close(tx, &writes, task).await, 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn callbacks_are_written_after_the_window_when_the_turn_goes_on() {
         let (tx, writes, task) = writer();
-        tx.send(callback()).unwrap();
-        tokio::time::sleep(Duration::from_millis(1)).await;
-        tx.send(callback()).unwrap();
         // The window runs from the first callback: 2 ms, not 2 ms after the last one.
-        tokio::time::sleep(Duration::from_micros(1500)).await;
-        assert_eq!(
-            writes.count(),
-            1,
-            "both callbacks went out when the window closed"
-        );
+        let early = two_callbacks(&tx, &writes, 1000, 1500).await;
+        assert_eq!(early, 1, "both callbacks went out when the window closed");
         tokio::time::sleep(Duration::from_millis(50)).await;
-        tx.send(response()).unwrap();
-        drop(tx);
-        task.await.unwrap().unwrap();
-        assert_eq!(writes.count(), 2);
+        assert_eq!(respond_and_close(tx, &writes, task).await, 2);
     }
 
     #[tokio::test(start_paused = true)]
