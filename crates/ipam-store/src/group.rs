@@ -54,7 +54,8 @@ tokio::task_local! {
 }
 
 /// Records that a statement failed on a conflict with another transaction (SQLSTATE
-/// `40P01` deadlock, `40001` serialization failure), for the write running it, if any.
+/// `40P01` deadlock, `40001` serialization failure, `55P03` lock wait past
+/// [`LANE_LOCK_TIMEOUT_MS`]), for the write running it, if any.
 pub(crate) fn note_conflict() {
     let _ = CONFLICT.try_with(|c| c.set(true));
 }
