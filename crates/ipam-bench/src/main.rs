@@ -251,6 +251,8 @@ struct Summary {
     pg_e2e_n_lanes: Option<RunStats>,
     wire_1: Option<RunStats>,
     wire_n: Option<RunStats>,
+    /// The wire + store floor, N sessions.
+    wire_store_n: Option<RunStats>,
     all: Vec<RunStats>,
 }
 
@@ -366,6 +368,8 @@ async fn scenarios(
         s.wire_1 = s.keep(r);
         let r = wire_floor(ctx, &rec, &format!("wire floor {n} sessions"), n).await?;
         s.wire_n = s.keep(r);
+        let r = wire_store_floor(ctx, &rec, &format!("wire+store floor {n} sessions"), n).await?;
+        s.wire_store_n = s.keep(r);
     }
     if want("big") {
         println!(
@@ -534,6 +538,28 @@ impl Summary {
                 w.percentile_ms(99.0)
             );
             lines.push(("ratio_vs_wire_floor".into(), v));
+        }
+        if let Some(w) = &self.wire_store_n {
+            println!(
+                "wire + store floor, {n} sessions (the exchange plus the store's group-committed writes, nothing else): {:.1} ops/s, p99 {:.2} ms (the p99 target asks <= 5)",
+                w.ops_per_sec(),
+                w.percentile_ms(99.0)
+            );
+            if let Some(r) = e2e_n {
+                let v = r.ops_per_sec() / w.ops_per_sec();
+                println!(
+                    "SQLite {n} sessions vs the wire + store floor: {:.1} / {:.1} ops/s = {v:.2}",
+                    r.ops_per_sec(),
+                    w.ops_per_sec()
+                );
+                lines.push(("ratio_vs_wire_store_floor".into(), v));
+            }
+            if let Some(f) = self.fsync_per_sec {
+                lines.push((
+                    "wire_store_floor_vs_fsync_floor".into(),
+                    w.ops_per_sec() / f,
+                ));
+            }
         }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
             let v = r.ops_per_sec() / fl.ops_per_sec();
@@ -704,6 +730,10 @@ impl Summary {
         }
         if let Some(w) = &self.wire_1 {
             lines.push(("wire_floor_us_per_op_1".into(), w.wall_us_per_op()));
+        }
+        if let Some(w) = &self.wire_store_n {
+            lines.push((format!("wire_store_floor_ops_per_sec_{n}"), w.ops_per_sec()));
+            lines.push(("wire_store_floor_p99_ms".into(), w.percentile_ms(99.0)));
         }
         if let Some(f) = self.fsync_start {
             lines.push(("fsync_per_sec_at_start".into(), f));
@@ -1241,7 +1271,55 @@ async fn wire_floor(
     sessions: usize,
 ) -> anyhow::Result<RunStats> {
     let server = ReplayServer::start(rec.clone())?;
-    let addr = server.addr;
+    let stats = replay_run(ctx, server.addr, label, sessions).await;
+    drop(server);
+    stats
+}
+
+/// Sessions that run a short warm-up, then the wire floor's measured run.
+fn warm_ops(sessions: usize) -> usize {
+    (sessions * 2).clamp(4, 128)
+}
+
+/// The wire + store floor ([`replay`]): the replay server writing each operation's rows
+/// through the store (durable SQLite, group commit on, as ipamd runs it) before it answers
+/// the session's second envelope.
+async fn wire_store_floor(
+    ctx: &Ctx,
+    rec: &Recording,
+    label: &str,
+    sessions: usize,
+) -> anyhow::Result<RunStats> {
+    let (url, mut data) = ctx
+        .seeded(
+            Engine::Sqlite,
+            "wire-store",
+            &[("warm", warm_ops(sessions), ctx.k), ("run", ctx.ops, ctx.k)],
+        )
+        .await?;
+    let ops: Vec<OpData> = data.drain(..).flatten().collect();
+    let server = ReplayServer::start_with_store(rec.clone(), &url, true, ops).await?;
+    let stats = replay_run(ctx, server.addr, label, sessions).await;
+    let failed = server.failed_writes();
+    server.stop().await;
+    let mut stats = stats?;
+    stats.engine = Engine::Sqlite.name();
+    if failed > 0 {
+        stats
+            .first_error
+            .get_or_insert_with(|| format!("{failed} store writes failed"));
+    }
+    Ok(stats)
+}
+
+/// A warm-up, then `ctx.ops` sessions (the same request each time) on `sessions`
+/// connections, against a replay server at `addr`.
+async fn replay_run(
+    ctx: &Ctx,
+    addr: std::net::SocketAddr,
+    label: &str,
+    sessions: usize,
+) -> anyhow::Result<RunStats> {
     let op = workload::OpData {
         index: 0,
         server1: 1,
@@ -1251,14 +1329,9 @@ async fn wire_floor(
     let prepare = |n: usize| -> anyhow::Result<VecDeque<PreparedOp>> {
         (0..n).map(|_| client::prepare(addr, &op, "wire")).collect()
     };
-    warm_up(
-        addr,
-        prepare((sessions * 2).clamp(4, 128))?,
-        sessions,
-        ctx.mode,
-    )
-    .await
-    .context("wire floor")?;
+    warm_up(addr, prepare(warm_ops(sessions))?, sessions, ctx.mode)
+        .await
+        .with_context(|| format!("{label}: warm-up"))?;
     let mut stats = RunStats::new(label, "none", sessions);
     drive(
         addr,

@@ -7,14 +7,25 @@
 //! session with those bytes, each turn in one write, after reading the client's records
 //! with the MC-NMF state machine only: no binary XML, no SOAP, no engine, no store. It
 //! runs on a 2-worker tokio runtime of its own, as ipamd does, in this process.
+//!
+//! The wire + store floor is the same server with a store ([`StoreWork`]): before it
+//! answers a session's second envelope it writes one operation's rows through the store
+//! API, as the store floor does (`insert_failover_with_links`, one `Store::write`), but
+//! with group commit on, as ipamd runs it. That is the exchange plus the store's work
+//! and nothing else: what any server that writes its rows through this store could do.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use ipam_store::{Store, StoreOptions};
 use nmf::{Event, ServerConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::workload::{OpData, bare_create};
 
 /// The server's side of one session, turn by turn.
 #[derive(Debug, Clone)]
@@ -27,38 +38,121 @@ pub struct Recording {
     pub end: Vec<u8>,
 }
 
+/// The store's part of the wire + store floor: one operation's rows written per
+/// session, each operation's own (the data seeded for it), taken in turn.
+pub struct StoreWork {
+    store: Store,
+    ops: Mutex<VecDeque<OpData>>,
+    /// Writes that failed (their sessions are dropped, so the client counts them too).
+    failed: AtomicUsize,
+}
+
+impl StoreWork {
+    /// Takes the next operation and writes its rows; `false` when none is left or the
+    /// write failed.
+    async fn write_next(&self) -> bool {
+        let next = self.ops.lock().unwrap().pop_front();
+        let Some(op) = next else {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            return false;
+        };
+        if bare_create(&self.store, &op, "floor").await.is_err() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
 /// A running replay server; stopped when dropped.
 pub struct ReplayServer {
     pub addr: SocketAddr,
+    work: Option<Arc<StoreWork>>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl ReplayServer {
-    /// Starts the replay server on a free loopback port.
+    /// Starts the replay server (the wire floor) on a free loopback port.
     pub fn start(recording: Recording) -> anyhow::Result<ReplayServer> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("replay")
-            .enable_all()
-            .build()
-            .context("cannot start the replay runtime")?;
+        Self::serve(recording, runtime()?, None)
+    }
+
+    /// Starts the wire + store floor: the replay server, writing the rows of the next of
+    /// `ops` through a store on `database_url` (durable or not, group commit as the
+    /// store's default) before it answers each session's second envelope.
+    pub async fn start_with_store(
+        recording: Recording,
+        database_url: &str,
+        durable: bool,
+        ops: Vec<OpData>,
+    ) -> anyhow::Result<ReplayServer> {
+        let runtime = runtime()?;
+        let options = StoreOptions {
+            durable,
+            ..StoreOptions::new(database_url)
+        };
+        // The store's writer task runs on the replay runtime, as ipamd's runs on its own.
+        let store = runtime
+            .spawn(Store::open_with(options))
+            .await
+            .context("the replay runtime stopped")??;
+        let work = Arc::new(StoreWork {
+            store,
+            ops: Mutex::new(ops.into()),
+            failed: AtomicUsize::new(0),
+        });
+        Self::serve(recording, runtime, Some(work))
+    }
+
+    fn serve(
+        recording: Recording,
+        runtime: tokio::runtime::Runtime,
+        work: Option<Arc<StoreWork>>,
+    ) -> anyhow::Result<ReplayServer> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let recording = Arc::new(recording);
+        let w = work.clone();
         runtime.spawn(async move {
             let Ok(listener) = TcpListener::from_std(listener) else {
                 return;
             };
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, recording.clone()));
+                tokio::spawn(serve(stream, recording.clone(), w.clone()));
             }
         });
         Ok(ReplayServer {
             addr,
+            work,
             runtime: Some(runtime),
         })
     }
+
+    /// Store writes that failed (wire + store floor only).
+    pub fn failed_writes(&self) -> usize {
+        self.work
+            .as_ref()
+            .map_or(0, |w| w.failed.load(Ordering::Relaxed))
+    }
+
+    /// Stops the server; closes its store, if it has one.
+    pub async fn stop(mut self) {
+        if let (Some(rt), Some(work)) = (&self.runtime, self.work.take()) {
+            let store = work.store.clone();
+            let _ = rt.spawn(async move { store.close().await }).await;
+        }
+    }
+}
+
+/// The server's own 2-worker runtime, as ipamd has.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("replay")
+        .enable_all()
+        .build()
+        .context("cannot start the replay runtime")
 }
 
 impl Drop for ReplayServer {
@@ -70,7 +164,7 @@ impl Drop for ReplayServer {
 }
 
 /// Serves sessions on one connection until the client closes it.
-async fn serve(mut stream: TcpStream, recording: Arc<Recording>) {
+async fn serve(mut stream: TcpStream, recording: Arc<Recording>, work: Option<Arc<StoreWork>>) {
     let _ = stream.set_nodelay(true);
     let mut nmf = ServerConnection::new(nmf::Limits::with_max_envelope_size(64 << 20));
     let mut buf = vec![0u8; 64 * 1024];
@@ -95,6 +189,11 @@ async fn serve(mut stream: TcpStream, recording: Arc<Recording>) {
                     if envelopes == 1 {
                         &recording.init
                     } else {
+                        if let Some(work) = &work
+                            && !work.write_next().await
+                        {
+                            return;
+                        }
                         &recording.start
                     }
                 }

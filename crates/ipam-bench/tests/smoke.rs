@@ -21,6 +21,9 @@ const REQUIRED: &[&str] = &[
     "ratio_vs_wire_floor",
     "wire_floor_ops_per_sec_16",
     "wire_floor_cost_ratio",
+    "wire_store_floor_ops_per_sec_16",
+    "wire_store_floor_p99_ms",
+    "ratio_vs_wire_store_floor",
     "single_session_cost_bound",
     "engine_cost_ratio",
     "writes_per_commit_16",
@@ -85,6 +88,7 @@ fn quick_run_prints_every_summary_line() {
         "fsync_per_sec",
         "store_floor_ops_per_sec",
         "wire_floor_ops_per_sec_16",
+        "wire_store_floor_ops_per_sec_16",
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
