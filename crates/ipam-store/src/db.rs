@@ -255,11 +255,20 @@ fn conflict_select(ids: &str) -> String {
 /// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
 /// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope
 /// that cannot simply be linked: see [`conflict_select`].
+/// The two servers are looked up one by one (the second only when it differs from the
+/// first) rather than with `IN ($1, $2)`, for which SQLite builds a temporary b-tree on
+/// every call.
 const CREATE_FACTS_HEAD: &str = "SELECT 0 AS kind, s.record_id AS a, \
     (SELECT count(*) FROM adm_dhcp_failover_relations r \
      WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
     CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, s.name AS t \
-    FROM adm_dhcp_servers s WHERE s.record_id IN ($1, $2) \
+    FROM adm_dhcp_servers s WHERE s.record_id = $1 \
+    UNION ALL \
+    SELECT 0, s.record_id, \
+    (SELECT count(*) FROM adm_dhcp_failover_relations r \
+     WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id), \
+    NULL, NULL, s.name \
+    FROM adm_dhcp_servers s WHERE s.record_id = $2 AND $2 <> $1 \
     UNION ALL \
     SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations \
     WHERE relationship_name = $3 \
@@ -331,14 +340,27 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
+/// The relation row's INSERT, without what follows it ([`INSERT_FAILOVER`],
+/// [`INSERT_FAILOVER_SQLITE`]).
+macro_rules! insert_failover_row {
+    () => {
+        "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
+        server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
+        state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
+        server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
+        server1_ip, server2_ip) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+    };
+}
+
 /// Inserts a relation row (`$1` RelationshipName, then [`bind_failover_details`]).
-const INSERT_FAILOVER: &str = "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
-    server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
-    state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
-    server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
-    server1_ip, server2_ip) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-    RETURNING record_id";
+const INSERT_FAILOVER: &str = concat!(insert_failover_row!(), " RETURNING record_id");
+
+/// [`INSERT_FAILOVER`] on SQLite, in a call of several statements: the RecordId comes
+/// from `last_insert_rowid()`, because `RETURNING` makes SQLite build a temporary b-tree
+/// for its rows on every insert.
+const INSERT_FAILOVER_SQLITE: &str =
+    concat!(insert_failover_row!(), "; SELECT last_insert_rowid()");
 
 /// After [`INSERT_FAILOVER`], in the same call (SQLite): links the scopes of the JSON array
 /// `$19` ([`id_list`]) to the row just inserted, found by its unique key (`$1`, `$2`, `$3`).
@@ -742,7 +764,7 @@ impl Db<'_> {
         }
         let (first, rest) = scopes.split_at(scopes.len().min(self.chunk()));
         let sql = match self.backend {
-            Backend::Sqlite => format!("{INSERT_FAILOVER}; {LINK_NEW_FAILOVER}"),
+            Backend::Sqlite => format!("{INSERT_FAILOVER_SQLITE}; {LINK_NEW_FAILOVER}"),
             Backend::Postgres => format!(
                 "WITH r AS ({INSERT_FAILOVER}), l AS (INSERT INTO adm_dhcp_scope_failovers \
                  (failover_relation_id, scope_id) SELECT r.record_id, j.id FROM r, {}) \

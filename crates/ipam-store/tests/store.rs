@@ -597,3 +597,53 @@ each_store!(
         assert_eq!(none, ipam_store::ScopeConflicts::default());
     }
 );
+
+each_store!(
+    create_facts_name_each_partner_once_with_its_relationships,
+    |ts| {
+        let store = &ts.store;
+        let (a, b) = two_servers(store).await;
+        let rel = insert_failover(store, failover("r", a, b)).await.unwrap();
+        insert_failover(store, failover("s", a, b)).await.unwrap();
+        let mut conn = store.conn().await.unwrap();
+        let loads = |facts: &ipam_store::CreateFacts| {
+            let mut v: Vec<(RecordId, i64)> = facts
+                .servers
+                .iter()
+                .map(|s| (s.record_id, s.relationships))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let facts = conn
+            .db()
+            .failover_create_facts("r", a, b, &[])
+            .await
+            .unwrap();
+        assert_eq!(loads(&facts), [(a, 2), (b, 2)]);
+        assert_eq!(facts.duplicate, Some(rel));
+        // The same key with the partners the other way round is another relationship.
+        let facts = conn
+            .db()
+            .failover_create_facts("r", b, a, &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            (loads(&facts), facts.duplicate),
+            (vec![(a, 2), (b, 2)], None)
+        );
+        // A server named twice is one partner; a missing one is none.
+        let facts = conn
+            .db()
+            .failover_create_facts("x", a, a, &[])
+            .await
+            .unwrap();
+        assert_eq!(loads(&facts), [(a, 2)]);
+        let facts = conn
+            .db()
+            .failover_create_facts("x", 900_001, b, &[])
+            .await
+            .unwrap();
+        assert_eq!(loads(&facts), [(b, 2)]);
+    }
+);
