@@ -90,6 +90,14 @@ impl SessionDictionary {
         Self::default()
     }
 
+    /// An empty session dictionary with room for `n` strings.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            strings: Vec::with_capacity(n),
+            bytes: 0,
+        }
+    }
+
     /// Number of session strings.
     pub fn len(&self) -> usize {
         self.strings.len()

@@ -2,7 +2,8 @@
 //! per-direction session dictionary (§2.2).
 
 use crate::dictionary::{
-    IdIndex, STATIC_INDEX, SessionDictionary, StaticDictionary, find_id, hash, insert_id,
+    Dictionary, IdIndex, STATIC_INDEX, SessionDictionary, StaticDictionary, find_id, hash,
+    insert_id,
 };
 use crate::reader::{decode_document, decode_document_into};
 use crate::records::{Cursor, write_mb31, write_string};
@@ -172,6 +173,8 @@ pub struct SessionEncoder {
     /// The ids of the session strings by string. Static ids are found in the one shared
     /// [`STATIC_INDEX`] first (hot in the cache, where a copy per session was not).
     index: IdIndex,
+    /// The ids found last, by the address of the caller's string ([`IdCache`]).
+    cache: IdCache,
     limits: Limits,
     budget_bytes: usize,
 }
@@ -182,6 +185,9 @@ impl Default for SessionEncoder {
     }
 }
 
+/// How many session strings a [`SessionEncoder`] has room for from the start.
+const SESSION_STRINGS_HINT: usize = 96;
+
 /// Default session-dictionary byte budget of [`SessionEncoder`].
 pub const DEFAULT_SESSION_BUDGET: usize = 2048;
 
@@ -189,8 +195,11 @@ impl SessionEncoder {
     /// An encoder with the default budget ([`DEFAULT_SESSION_BUDGET`]).
     pub fn new() -> Self {
         Self {
-            dict: SessionDictionary::new(),
-            index: IdIndex::new(),
+            // Room for the strings of a typical session (a CreateDhcpFailover defines
+            // about 65): no growth, and no rehash of the index, as they are defined.
+            dict: SessionDictionary::with_capacity(SESSION_STRINGS_HINT),
+            index: IdIndex::with_capacity(SESSION_STRINGS_HINT),
+            cache: IdCache::default(),
             limits: Limits::default(),
             budget_bytes: DEFAULT_SESSION_BUDGET,
         }
@@ -225,6 +234,7 @@ impl SessionEncoder {
             first_new: self.dict.len(),
             dict: &mut self.dict,
             index: &mut self.index,
+            cache: &mut self.cache,
             budget: self.budget_bytes.min(self.limits.max_session_bytes),
             max_strings: self.limits.max_session_strings,
         };
@@ -315,6 +325,7 @@ impl std::fmt::Debug for EnvelopeWriter<'_> {
 struct SessionNames<'a> {
     dict: &'a mut SessionDictionary,
     index: &'a mut IdIndex,
+    cache: &'a mut IdCache,
     /// The dictionary's length before this envelope.
     first_new: usize,
     budget: usize,
@@ -331,6 +342,7 @@ impl SessionNames<'_> {
             }
         }
         self.dict.truncate(self.first_new);
+        self.cache.clear();
     }
 
     /// The static or session id of `s` (`h` its hash), if it has one.
@@ -342,8 +354,12 @@ impl SessionNames<'_> {
 
 impl NameTable for SessionNames<'_> {
     fn name_id(&mut self, s: &str) -> Option<u32> {
+        if let Some(id) = self.cache.get(s, self.dict) {
+            return Some(id);
+        }
         let h = hash(s);
         if let Some(id) = self.find(h, s) {
+            self.cache.put(s, id);
             return Some(id);
         }
         if s.is_empty()
@@ -355,11 +371,56 @@ impl NameTable for SessionNames<'_> {
         let id = self.dict.next_id();
         self.dict.push(s);
         insert_id(self.index, &*self.dict, h, id);
+        self.cache.put(s, id);
         Some(id)
     }
 
     fn text_id(&mut self, s: &str) -> Option<u32> {
-        self.find(hash(s), s)
+        if let Some(id) = self.cache.get(s, self.dict) {
+            return Some(id);
+        }
+        let id = self.find(hash(s), s)?;
+        self.cache.put(s, id);
+        Some(id)
+    }
+}
+
+/// Slots of an [`IdCache`].
+const ID_CACHE_SLOTS: usize = 128;
+
+/// The ids an encoder found last, by the address and length of the string it was asked
+/// about. The names and namespaces of a SOAP writer are string literals, passed again and
+/// again at the same address: a hit costs one compare of the string with the
+/// dictionary's, where a miss hashes it and probes two tables. A hit counts only when the
+/// dictionary's string for the id is the string asked about, so an address that now holds
+/// other text is a miss, never a wrong id.
+#[derive(Debug, Clone)]
+struct IdCache([(usize, usize, u32); ID_CACHE_SLOTS]);
+
+impl Default for IdCache {
+    fn default() -> Self {
+        IdCache([(0, 0, 0); ID_CACHE_SLOTS])
+    }
+}
+
+impl IdCache {
+    fn slot(s: &str) -> usize {
+        let addr = s.as_ptr() as usize;
+        ((addr >> 3) ^ (addr >> 11) ^ s.len()) % ID_CACHE_SLOTS
+    }
+
+    /// The id of `s` in `dict`, if `s` was looked up at this address before.
+    fn get(&self, s: &str, dict: &SessionDictionary) -> Option<u32> {
+        let (addr, len, id) = self.0[Self::slot(s)];
+        (addr == s.as_ptr() as usize && len == s.len() && dict.lookup(id) == Some(s)).then_some(id)
+    }
+
+    fn put(&mut self, s: &str, id: u32) {
+        self.0[Self::slot(s)] = (s.as_ptr() as usize, s.len(), id);
+    }
+
+    fn clear(&mut self) {
+        *self = IdCache::default();
     }
 }
 
@@ -371,6 +432,42 @@ mod tests {
         vec![
             XmlEvent::start("", name),
             XmlEvent::text(name),
+            XmlEvent::EndElement,
+        ]
+    }
+
+    /// One envelope `<name>text</name>` written call by call from borrowed strings.
+    fn borrowed(enc: &mut SessionEncoder, name: &str, text: &str) -> Vec<u8> {
+        let mut w = enc.envelope();
+        w.start_element("", name).unwrap();
+        w.text(text).unwrap();
+        w.end_element().unwrap();
+        w.finish().unwrap()
+    }
+
+    #[test]
+    fn a_string_at_an_address_seen_before_is_looked_up_by_its_text() {
+        // The same buffer, the same length, other text: the id cache must not answer with
+        // the id of what the buffer held before.
+        let mut enc = SessionEncoder::new();
+        let mut fresh = SessionEncoder::new();
+        let mut buf = String::from("Alpha");
+        let text = String::from("Alpha");
+        for next in ["Gamma", "Alpha", "Omega", "Gamma"] {
+            assert_eq!(
+                borrowed(&mut enc, &buf, &text),
+                fresh.encode_envelope(&doc_text(&buf, &text)).unwrap(),
+                "{buf}"
+            );
+            buf.replace_range(.., next);
+        }
+        assert_eq!(enc.dictionary().strings(), ["Alpha", "Gamma", "Omega"]);
+    }
+
+    fn doc_text(name: &str, text: &str) -> Vec<XmlEvent> {
+        vec![
+            XmlEvent::start("", name),
+            XmlEvent::text(text),
             XmlEvent::EndElement,
         ]
     }
