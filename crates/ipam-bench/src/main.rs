@@ -242,6 +242,8 @@ struct Summary {
     sqlite_floor_nosync: Option<RunStats>,
     sqlite_e2e_1_nosync: Option<RunStats>,
     sqlite_engine_nosync: Option<RunStats>,
+    /// The store floor's rows with group commit, N concurrent tasks, durable.
+    sqlite_store_grouped_n: Option<RunStats>,
     /// The per-operation cost of each round of [`cost_rounds`].
     cost_ratios: Vec<f64>,
     big: Option<BigResult>,
@@ -360,6 +362,19 @@ async fn scenarios(
         )
         .await?;
         s.sqlite_engine_nosync = s.keep(r);
+        let label = format!("store, group commit, {n} tasks");
+        let mut grouped = InProcessRun::open(
+            ctx,
+            Engine::Sqlite,
+            &label,
+            true,
+            InProcess::GroupedBare,
+            ctx.ops,
+        )
+        .await?;
+        let r = grouped.run_concurrent(ctx.ops, n).await;
+        grouped.close().await;
+        s.sqlite_store_grouped_n = s.keep(r);
     }
     if want("wire") {
         println!("== Wire floor: ipamd's recorded replies, no processing ==");
@@ -546,13 +561,8 @@ impl Summary {
                 w.percentile_ms(99.0)
             );
             if let Some(r) = e2e_n {
-                let v = r.ops_per_sec() / w.ops_per_sec();
-                println!(
-                    "SQLite {n} sessions vs the wire + store floor: {:.1} / {:.1} ops/s = {v:.2}",
-                    r.ops_per_sec(),
-                    w.ops_per_sec()
-                );
-                lines.push(("ratio_vs_wire_store_floor".into(), v));
+                let what = format!("SQLite {n} sessions vs the wire + store floor");
+                versus(&mut lines, &what, r, w, "ratio_vs_wire_store_floor");
             }
             if let Some(f) = self.fsync_per_sec {
                 lines.push((
@@ -562,22 +572,28 @@ impl Summary {
             }
         }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
-            let v = r.ops_per_sec() / fl.ops_per_sec();
+            let what = format!("SQLite {n} sessions vs the store floor");
+            versus(&mut lines, &what, r, fl, "ratio_vs_store_floor");
+        }
+        if let (Some(fl), Some(g)) = (&self.sqlite_floor_durable, &self.sqlite_store_grouped_n) {
+            let v = g.ops_per_sec() / fl.ops_per_sec();
             println!(
-                "SQLite {n} sessions vs the store floor: {:.1} / {:.1} ops/s = {v:.2}",
-                r.ops_per_sec(),
-                fl.ops_per_sec()
+                "store alone with group commit, {n} tasks, vs the store floor: {:.1} / {:.1} ops/s = {v:.2}; p99 {:.2} ms",
+                g.ops_per_sec(),
+                fl.ops_per_sec(),
+                g.percentile_ms(99.0)
             );
-            lines.push(("ratio_vs_store_floor".into(), v));
+            lines.push(("store_grouped_vs_store_floor".into(), v));
+            lines.push((format!("store_grouped_ops_per_sec_{n}"), g.ops_per_sec()));
+            lines.push(("store_grouped_p99_ms".into(), g.percentile_ms(99.0)));
+            if let Some(r) = e2e_n {
+                let what = format!("SQLite {n} sessions vs the store alone with group commit");
+                versus(&mut lines, &what, r, g, "ratio_vs_store_grouped");
+            }
         }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, &self.sqlite_e2e_1) {
-            let v = r.ops_per_sec() / fl.ops_per_sec();
-            println!(
-                "SQLite 1 session vs the store floor: {:.1} / {:.1} ops/s = {v:.2}",
-                r.ops_per_sec(),
-                fl.ops_per_sec()
-            );
-            lines.push(("ratio_1_session_vs_store_floor".into(), v));
+            let what = "SQLite 1 session vs the store floor";
+            versus(&mut lines, what, r, fl, "ratio_1_session_vs_store_floor");
         }
         for (engine, r, key) in [
             ("SQLite", e2e_n, format!("writes_per_commit_{n}")),
@@ -585,6 +601,11 @@ impl Summary {
                 "SQLite",
                 self.sqlite_e2e_1.as_ref(),
                 "writes_per_commit_1".into(),
+            ),
+            (
+                "SQLite store alone,",
+                self.sqlite_store_grouped_n.as_ref(),
+                format!("store_grouped_writes_per_commit_{n}"),
             ),
             (
                 "PostgreSQL",
@@ -750,6 +771,17 @@ impl Summary {
     }
 }
 
+/// Prints `what: a / b ops/s = ratio` and adds the ratio to the summary as `key`.
+fn versus(lines: &mut Vec<(String, f64)>, what: &str, a: &RunStats, b: &RunStats, key: &str) {
+    let v = a.ops_per_sec() / b.ops_per_sec();
+    println!(
+        "{what}: {:.1} / {:.1} ops/s = {v:.2}",
+        a.ops_per_sec(),
+        b.ops_per_sec()
+    );
+    lines.push((key.into(), v));
+}
+
 fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "NaN".into();
@@ -877,6 +909,10 @@ enum InProcess {
     /// collected in memory) on a store opened as ipamd opens it: everything but the
     /// protocol.
     Engine,
+    /// The store floor's rows with group commit on (the store's default, as ipamd runs
+    /// it), written by concurrent tasks ([`InProcessRun::run_concurrent`]): what the
+    /// store's group-commit writer does alone, with no protocol in front of it.
+    GroupedBare,
 }
 
 /// Runs `ctx.ops` operations in this process, no protocol (see [`InProcess`]).
@@ -931,7 +967,7 @@ impl InProcessRun {
         let defaults = StoreOptions::new(&url);
         let store = Store::open_with(StoreOptions {
             durable,
-            group_commit: kind == InProcess::Engine && defaults.group_commit,
+            group_commit: kind != InProcess::Bare && defaults.group_commit,
             ..defaults
         })
         .await?;
@@ -951,7 +987,9 @@ impl InProcessRun {
 
     async fn one(&self, op: &OpData, tag: &str) -> anyhow::Result<()> {
         match self.kind {
-            InProcess::Bare => Ok(workload::bare_create(&self.store, op, tag).await?),
+            InProcess::Bare | InProcess::GroupedBare => {
+                Ok(workload::bare_create(&self.store, op, tag).await?)
+            }
             InProcess::Engine => {
                 let sink = CollectingSink::default();
                 self.ops
@@ -990,6 +1028,63 @@ impl InProcessRun {
         }
         stats.elapsed = t0.elapsed();
         stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
+        stats.sort();
+        stats
+    }
+
+    /// Runs the next `n` operations on `tasks` concurrent tasks, each writing one after
+    /// the other.
+    async fn run_concurrent(&mut self, n: usize, tasks: usize) -> RunStats {
+        let n = n.min(self.left.len());
+        progress(format!(
+            "{} {}: {n} operations on {tasks} tasks",
+            self.engine.name(),
+            self.label
+        ));
+        let mut stats = RunStats::new(&self.label, self.engine.name(), tasks);
+        let queue = Arc::new(Mutex::new(self.left.drain(..n).collect::<VecDeque<_>>()));
+        let counters = |store: &Store| {
+            let g = store.group_commit_stats();
+            server::Commits {
+                commits: g.batches.load(Ordering::Relaxed),
+                writes: g.writes.load(Ordering::Relaxed),
+            }
+        };
+        let before = counters(&self.store);
+        let c0 = server::process_cpu_time("/proc/self/stat");
+        let t0 = Instant::now();
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..tasks.clamp(1, n.max(1)) {
+            let (queue, store) = (queue.clone(), self.store.clone());
+            set.spawn(async move {
+                let mut out = Vec::new();
+                loop {
+                    let next = queue.lock().unwrap().pop_front();
+                    let Some(op) = next else { break };
+                    let t = Instant::now();
+                    let r = workload::bare_create(&store, &op, "run").await;
+                    out.push(r.map(|()| t.elapsed()).map_err(|e| e.to_string()));
+                }
+                out
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            for r in done.unwrap_or_default() {
+                match r {
+                    Ok(latency) => {
+                        stats.ok += 1;
+                        stats.latencies.push(latency);
+                    }
+                    Err(e) => {
+                        stats.errors += 1;
+                        stats.first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        stats.elapsed = t0.elapsed();
+        stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
+        stats.commits = Some(counters(&self.store).since(before));
         stats.sort();
         stats
     }

@@ -25,6 +25,9 @@ const REQUIRED: &[&str] = &[
     "wire_store_floor_p99_ms",
     "ratio_vs_wire_store_floor",
     "single_session_cost_bound",
+    "store_grouped_ops_per_sec_16",
+    "store_grouped_vs_store_floor",
+    "ratio_vs_store_grouped",
     "engine_cost_ratio",
     "writes_per_commit_16",
     "writes_per_commit_1",
@@ -89,6 +92,7 @@ fn quick_run_prints_every_summary_line() {
         "store_floor_ops_per_sec",
         "wire_floor_ops_per_sec_16",
         "wire_store_floor_ops_per_sec_16",
+        "store_grouped_ops_per_sec_16",
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
