@@ -74,7 +74,8 @@ pub struct ReplayServer {
 impl ReplayServer {
     /// Starts the replay server (the wire floor) on a free loopback port.
     pub fn start(recording: Recording) -> anyhow::Result<ReplayServer> {
-        Self::serve(recording, runtime()?, None)
+        let listener = bind()?;
+        Ok(Self::serve(recording, listener, runtime()?, None))
     }
 
     /// Starts the wire + store floor: the replay server, writing the rows of the next of
@@ -86,32 +87,38 @@ impl ReplayServer {
         durable: bool,
         ops: Vec<OpData>,
     ) -> anyhow::Result<ReplayServer> {
+        let listener = bind()?;
         let runtime = runtime()?;
         let options = StoreOptions {
             durable,
             ..StoreOptions::new(database_url)
         };
         // The store's writer task runs on the replay runtime, as ipamd's runs on its own.
-        let store = runtime
-            .spawn(Store::open_with(options))
-            .await
-            .context("the replay runtime stopped")??;
+        let store = match runtime.spawn(Store::open_with(options)).await {
+            Ok(Ok(store)) => store,
+            failed => {
+                // A runtime may not be dropped from inside another one.
+                runtime.shutdown_background();
+                return Err(match failed {
+                    Ok(Err(e)) => anyhow::Error::new(e).context("cannot open the store"),
+                    _ => anyhow::anyhow!("the replay runtime stopped"),
+                });
+            }
+        };
         let work = Arc::new(StoreWork {
             store,
             ops: Mutex::new(ops.into()),
             failed: AtomicUsize::new(0),
         });
-        Self::serve(recording, runtime, Some(work))
+        Ok(Self::serve(recording, listener, runtime, Some(work)))
     }
 
     fn serve(
         recording: Recording,
+        (listener, addr): (std::net::TcpListener, SocketAddr),
         runtime: tokio::runtime::Runtime,
         work: Option<Arc<StoreWork>>,
-    ) -> anyhow::Result<ReplayServer> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
+    ) -> ReplayServer {
         let recording = Arc::new(recording);
         let w = work.clone();
         runtime.spawn(async move {
@@ -122,11 +129,11 @@ impl ReplayServer {
                 tokio::spawn(serve(stream, recording.clone(), w.clone()));
             }
         });
-        Ok(ReplayServer {
+        ReplayServer {
             addr,
             work,
             runtime: Some(runtime),
-        })
+        }
     }
 
     /// Store writes that failed (wire + store floor only).
@@ -143,6 +150,16 @@ impl ReplayServer {
             let _ = rt.spawn(async move { store.close().await }).await;
         }
     }
+}
+
+/// A free loopback port to listen on, bound before the runtime exists (a runtime may not
+/// be dropped inside another, as an early return would).
+fn bind() -> anyhow::Result<(std::net::TcpListener, SocketAddr)> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback port")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
 }
 
 /// The server's own 2-worker runtime, as ipamd has.
