@@ -82,8 +82,24 @@ pub struct CreateFacts {
 /// A connection to the store: every query of the data model. Handed to write closures
 /// (inside a transaction) and returned by [`crate::Store::conn`] for reads.
 pub struct Db<'a> {
-    pub(crate) conn: &'a mut AnyConnection,
+    /// Only through [`Db::conn`], which runs what is [`Before`] the write first.
+    raw: &'a mut AnyConnection,
     pub(crate) backend: Backend,
+    before: Option<&'a mut Before>,
+}
+
+/// What the group-commit writer leaves for a write to run before its first statement:
+/// the savepoint that sets it apart from its batch-mates ([`crate::group`]). It runs in
+/// one call with the write's first statement where it can (on SQLite, before the read
+/// of a create's facts, [`Db::failover_create_facts`]), else on its own just before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Before {
+    /// Not run yet (the write has run no statement).
+    Due(&'static str),
+    /// Run.
+    Ran,
+    /// Sent in a call that failed in a way that does not tell whether it ran.
+    Unknown,
 }
 
 fn ip(v: Ipv4Addr) -> i64 {
@@ -418,7 +434,79 @@ fn failover_detail(f: &DhcpFailover) -> String {
     )
 }
 
+impl<'a> Db<'a> {
+    /// The queries on `conn`.
+    pub(crate) fn new(conn: &'a mut AnyConnection, backend: Backend) -> Db<'a> {
+        Db {
+            raw: conn,
+            backend,
+            before: None,
+        }
+    }
+
+    /// The queries on `conn`, for a write that must run `before` first ([`Before`]).
+    pub(crate) fn with_before(
+        conn: &'a mut AnyConnection,
+        backend: Backend,
+        before: &'a mut Before,
+    ) -> Db<'a> {
+        Db {
+            raw: conn,
+            backend,
+            before: Some(before),
+        }
+    }
+}
+
 impl Db<'_> {
+    /// The connection, once what is [`Before`] the write has run.
+    async fn conn(&mut self) -> Result<&mut AnyConnection> {
+        if let Some(before) = self.before.as_deref_mut()
+            && let Before::Due(sql) = *before
+        {
+            *before = Before::Unknown;
+            match sqlx::raw_sql(sql).execute(&mut *self.raw).await {
+                Ok(_) => *before = Before::Ran,
+                // SQLite or PostgreSQL refused it: it did not run.
+                Err(e @ sqlx::Error::Database(_)) => {
+                    *before = Before::Due(sql);
+                    return Err(e.into());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(&mut *self.raw)
+    }
+
+    /// `sql` with what is [`Before`] the write in front of it, to run in one call, when
+    /// that is possible: on SQLite (PostgreSQL takes one statement per call with
+    /// parameters), for a statement of which only the rows are read (what the statements
+    /// in front add to a count of changed rows would be wrong). The caller runs the
+    /// result on [`Db::raw`] and reports with [`Db::ran_before`].
+    fn with_before_sql<'s>(&mut self, sql: &'s str) -> (std::borrow::Cow<'s, str>, bool) {
+        if self.backend == Backend::Sqlite
+            && let Some(before) = self.before.as_deref_mut()
+            && let Before::Due(pre) = *before
+        {
+            *before = Before::Unknown;
+            return (format!("{pre}; {sql}").into(), true);
+        }
+        (sql.into(), false)
+    }
+
+    /// After a call from [`Db::with_before_sql`] that carried what was before the write:
+    /// it ran if the call succeeded. If it failed, SQLite may have stopped at any of the
+    /// call's statements, so whether it ran stays unknown (the writer then gives up the
+    /// whole batch rather than roll back to a savepoint that may be another write's).
+    fn ran_before<T>(&mut self, carried: bool, result: &std::result::Result<T, sqlx::Error>) {
+        if carried
+            && result.is_ok()
+            && let Some(before) = self.before.as_deref_mut()
+        {
+            *before = Before::Ran;
+        }
+    }
+
     /// How many RecordIds one statement takes: all of them on SQLite, where the list is one
     /// parameter; [`CHUNK`] elsewhere.
     fn chunk(&self) -> usize {
@@ -444,7 +532,7 @@ impl Db<'_> {
                 id_list(self.backend, 1, chunk.len())
             );
             let q = bind_ids(self.backend, sqlx::query(AssertSqlSafe(sql)), chunk);
-            out.extend(q.fetch_all(&mut *self.conn).await?);
+            out.extend(q.fetch_all(self.conn().await?).await?);
         }
         Ok(out)
     }
@@ -463,7 +551,7 @@ impl Db<'_> {
         .bind(s.name.trim())
         .bind(ip(s.address))
         .bind(s.description.as_deref())
-        .fetch_one(&mut *self.conn)
+        .fetch_one(self.conn().await?)
         .await
         .map_err(|e| StoreError::classify(e, || format!("name '{}'", s.name.trim())))?;
         Ok(DhcpServerV4 {
@@ -480,7 +568,7 @@ impl Db<'_> {
             "SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE record_id = $1"
         )))
         .bind(id)
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.as_ref().map(server_of).transpose()
     }
@@ -491,7 +579,7 @@ impl Db<'_> {
             "SELECT {SERVER_COLS} FROM adm_dhcp_servers WHERE lower(name) = lower($1)"
         )))
         .bind(name.trim())
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.as_ref().map(server_of).transpose()
     }
@@ -501,7 +589,7 @@ impl Db<'_> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {SERVER_COLS} FROM adm_dhcp_servers ORDER BY record_id"
         )))
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?;
         rows.iter().map(server_of).collect()
     }
@@ -520,7 +608,7 @@ impl Db<'_> {
              WHERE server1_record_id = $1 OR server2_record_id = $1 ORDER BY record_id",
         )
         .bind(id)
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?;
         if !refs.is_empty() {
             return Err(StoreError::StillReferenced {
@@ -532,7 +620,7 @@ impl Db<'_> {
         }
         sqlx::query("DELETE FROM adm_dhcp_servers WHERE record_id = $1")
             .bind(id)
-            .execute(&mut *self.conn)
+            .execute(self.conn().await?)
             .await
             .map_err(
                 |e| match StoreError::classify(e, || format!("DHCP server {id}")) {
@@ -563,7 +651,7 @@ impl Db<'_> {
         for id in &sorted {
             q = q.bind(*id);
         }
-        q.fetch_all(&mut *self.conn).await?;
+        q.fetch_all(self.conn().await?).await?;
         Ok(())
     }
 
@@ -600,7 +688,7 @@ impl Db<'_> {
         .bind(s.status.as_str())
         .bind(s.lease_duration.ticks())
         .bind(s.failover_config_sync_status.as_str())
-        .fetch_one(&mut *self.conn)
+        .fetch_one(self.conn().await?)
         .await
         .map_err(|e| {
             StoreError::classify(e, || format!("server {} subnet {}", s.parent_dhcp_server_record_id, s.scope_id))
@@ -633,7 +721,7 @@ impl Db<'_> {
         .bind(s.status.as_str())
         .bind(s.lease_duration.ticks())
         .bind(s.failover_config_sync_status.as_str())
-        .execute(&mut *self.conn)
+        .execute(self.conn().await?)
         .await
         .map_err(|e| StoreError::classify(e, || format!("scope {}", s.record_id)))?;
         found(done.rows_affected(), Entity::DhcpScope, s.record_id)
@@ -645,7 +733,7 @@ impl Db<'_> {
             "{SCOPE_SELECT} WHERE s.record_id = $1"
         )))
         .bind(id)
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.as_ref().map(scope_of).transpose()
     }
@@ -658,14 +746,14 @@ impl Db<'_> {
                     "{SCOPE_SELECT} WHERE s.dhcp_server_record_id = $1 ORDER BY s.record_id"
                 )))
                 .bind(id)
-                .fetch_all(&mut *self.conn)
+                .fetch_all(self.conn().await?)
                 .await?
             }
             None => {
                 sqlx::query(AssertSqlSafe(format!(
                     "{SCOPE_SELECT} ORDER BY s.record_id"
                 )))
-                .fetch_all(&mut *self.conn)
+                .fetch_all(self.conn().await?)
                 .await?
             }
         };
@@ -683,7 +771,7 @@ impl Db<'_> {
         )))
         .bind(server)
         .bind(ip(scope_id))
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.as_ref().map(scope_of).transpose()
     }
@@ -692,7 +780,7 @@ impl Db<'_> {
     pub async fn delete_scope(&mut self, id: RecordId) -> Result<()> {
         let done = sqlx::query("DELETE FROM adm_dhcp_scopes WHERE record_id = $1")
             .bind(id)
-            .execute(&mut *self.conn)
+            .execute(self.conn().await?)
             .await?;
         found(done.rows_affected(), Entity::DhcpScope, id)
     }
@@ -708,7 +796,7 @@ impl Db<'_> {
         )
         .bind(id)
         .bind(status.as_str())
-        .execute(&mut *self.conn)
+        .execute(self.conn().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -730,7 +818,7 @@ impl Db<'_> {
             );
             let q = sqlx::query_scalar::<_, RecordId>(AssertSqlSafe(sql)).bind(status.as_str());
             let q = bind_ids(self.backend, q, chunk);
-            out.extend(q.fetch_all(&mut *self.conn).await?);
+            out.extend(q.fetch_all(self.conn().await?).await?);
         }
         out.sort_unstable();
         Ok(out)
@@ -742,7 +830,7 @@ impl Db<'_> {
     /// store-assigned RecordId (the incoming `record_id` is ignored).
     pub async fn insert_failover(&mut self, f: &DhcpFailover) -> Result<RecordId> {
         let row = bind_failover_row(sqlx::query(INSERT_FAILOVER), f)
-            .fetch_one(&mut *self.conn)
+            .fetch_one(self.conn().await?)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         Ok(row.try_get(0)?)
@@ -776,7 +864,7 @@ impl Db<'_> {
         let q = bind_ids(self.backend, q, first);
         // Every statement runs only when all rows are fetched.
         let rows = q
-            .fetch_all(&mut *self.conn)
+            .fetch_all(self.conn().await?)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         let id = rows
@@ -800,7 +888,7 @@ impl Db<'_> {
         .bind(f.record_id)
         .bind(f.relationship_name.as_deref().unwrap_or(""));
         let done = bind_failover_details(q, f)
-            .execute(&mut *self.conn)
+            .execute(self.conn().await?)
             .await
             .map_err(|e| StoreError::classify(e, || failover_detail(f)))?;
         found(done.rows_affected(), Entity::DhcpFailover, f.record_id)
@@ -812,7 +900,7 @@ impl Db<'_> {
             "SELECT {FAILOVER_COLS} FROM adm_dhcp_failover_relations WHERE record_id = $1"
         )))
         .bind(id)
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.as_ref().map(failover_of).transpose()
     }
@@ -822,7 +910,7 @@ impl Db<'_> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT {FAILOVER_COLS} FROM adm_dhcp_failover_relations ORDER BY record_id"
         )))
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?;
         rows.iter().map(failover_of).collect()
     }
@@ -835,7 +923,7 @@ impl Db<'_> {
              WHERE server1_record_id = $1 OR server2_record_id = $1 ORDER BY record_id"
         )))
         .bind(server)
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?;
         rows.iter().map(failover_of).collect()
     }
@@ -844,7 +932,7 @@ impl Db<'_> {
     pub async fn delete_failover(&mut self, id: RecordId) -> Result<()> {
         let done = sqlx::query("DELETE FROM adm_dhcp_failover_relations WHERE record_id = $1")
             .bind(id)
-            .execute(&mut *self.conn)
+            .execute(self.conn().await?)
             .await?;
         found(done.rows_affected(), Entity::DhcpFailover, id)
     }
@@ -859,7 +947,7 @@ impl Db<'_> {
         )
         .bind(scope)
         .bind(relation)
-        .fetch_optional(&mut *self.conn)
+        .fetch_optional(self.conn().await?)
         .await?;
         if exists.is_some() {
             return Ok(false);
@@ -869,7 +957,7 @@ impl Db<'_> {
         )
         .bind(relation)
         .bind(scope)
-        .execute(&mut *self.conn)
+        .execute(self.conn().await?)
         .await
         .map_err(|e| {
             StoreError::classify(e, || format!("scope {scope}, relationship {relation}"))
@@ -899,7 +987,7 @@ impl Db<'_> {
                 sqlx::query(AssertSqlSafe(sql)).bind(relation),
                 chunk,
             );
-            q.execute(&mut *self.conn)
+            q.execute(self.conn().await?)
                 .await
                 .map_err(|e| StoreError::classify(e, || format!("relationship {relation}")))?;
         }
@@ -932,7 +1020,7 @@ impl Db<'_> {
                 sqlx::query(AssertSqlSafe(sql)).bind(relation),
                 chunk,
             );
-            n += q.execute(&mut *self.conn).await?.rows_affected();
+            n += q.execute(self.conn().await?).await?.rows_affected();
         }
         Ok(n)
     }
@@ -943,7 +1031,7 @@ impl Db<'_> {
             "SELECT scope_id FROM adm_dhcp_scope_failovers WHERE failover_relation_id = $1 ORDER BY scope_id",
         )
         .bind(relation)
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?)
     }
 
@@ -953,7 +1041,7 @@ impl Db<'_> {
             "{SCOPE_SELECT} WHERE l.failover_relation_id = $1 ORDER BY s.record_id"
         )))
         .bind(relation)
-        .fetch_all(&mut *self.conn)
+        .fetch_all(self.conn().await?)
         .await?;
         rows.iter().map(scope_of).collect()
     }
@@ -979,7 +1067,7 @@ impl Db<'_> {
             let sql = conflict_select(&id_table(self.backend, 3, chunk.len()));
             let q = sqlx::query(AssertSqlSafe(sql)).bind(server1).bind(server2);
             for row in bind_ids(self.backend, q, chunk)
-                .fetch_all(&mut *self.conn)
+                .fetch_all(self.conn().await?)
                 .await?
             {
                 out.push(&row)?;
@@ -1011,13 +1099,22 @@ impl Db<'_> {
                 conflict_select(&id_table(self.backend, 4, first.len()))
             )
         };
-        let q = sqlx::query(AssertSqlSafe(sql))
+        // The first statement of a create: the write's savepoint goes in the same call.
+        let (sql, carried) = self.with_before_sql(&sql);
+        let q = sqlx::query(AssertSqlSafe(sql.into_owned()))
             .bind(server1)
             .bind(server2)
             .bind(name);
         let q = bind_ids(self.backend, q, first);
+        let rows = if carried {
+            let rows = q.fetch_all(&mut *self.raw).await;
+            self.ran_before(carried, &rows);
+            rows?
+        } else {
+            q.fetch_all(self.conn().await?).await?
+        };
         let mut facts = CreateFacts::default();
-        for row in q.fetch_all(&mut *self.conn).await? {
+        for row in rows {
             match row.try_get::<i64, _>(0)? {
                 0 => facts.servers.push(ServerLoad {
                     record_id: row.try_get(1)?,
@@ -1050,7 +1147,7 @@ impl Db<'_> {
         .enumerate()
         {
             out[i] = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {t}")))
-                .fetch_one(&mut *self.conn)
+                .fetch_one(self.conn().await?)
                 .await?;
         }
         Ok(out)
@@ -1060,13 +1157,13 @@ impl Db<'_> {
     /// example `PRAGMA defer_foreign_keys = ON` to exercise a failing commit).
     #[doc(hidden)]
     pub async fn execute_unchecked(&mut self, sql: &'static str) -> Result<()> {
-        sqlx::raw_sql(sql).execute(&mut *self.conn).await?;
+        sqlx::raw_sql(sql).execute(self.conn().await?).await?;
         Ok(())
     }
 
     /// A cheap round trip, for health checks.
     pub async fn ping(&mut self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&mut *self.conn).await?;
+        sqlx::query("SELECT 1").execute(self.conn().await?).await?;
         Ok(())
     }
 }

@@ -23,6 +23,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::db::Before;
 use crate::{Backend, Db, StoreError};
 
 /// Answers a write's caller, given the commit error if the batch's commit failed and
@@ -285,9 +286,17 @@ impl Kept {
 
 /// Runs one write on `conn`. `None` when it panicked (logged): a panicked write has no
 /// completion, its caller sees the channel close; the caller rolls its work back.
-async fn run_job(job: Job, conn: &mut AnyConnection, backend: Backend) -> Option<Completion> {
-    let (run, conflict) =
-        watch_conflicts(AssertUnwindSafe(job(Db { conn, backend })).catch_unwind()).await;
+async fn run_job(
+    job: Job,
+    conn: &mut AnyConnection,
+    backend: Backend,
+    before: Option<&mut Before>,
+) -> Option<Completion> {
+    let db = match before {
+        Some(before) => Db::with_before(conn, backend, before),
+        None => Db::new(conn, backend),
+    };
+    let (run, conflict) = watch_conflicts(AssertUnwindSafe(job(db)).catch_unwind()).await;
     if run.is_err() {
         tracing::error!("a write panicked; it is rolled back alone");
     }
@@ -347,7 +356,7 @@ async fn writer(
             if batch.len() == 1 {
                 // A write alone in its batch needs no savepoint: the transaction is its own.
                 let job = batch.pop().expect("one job");
-                match run_job(job, &mut tx, backend).await {
+                match run_job(job, &mut tx, backend, None).await {
                     Some(c) if c.ok => done.push(c),
                     other => {
                         tx.rollback().await?;
@@ -356,27 +365,31 @@ async fn writer(
                     }
                 }
             } else {
-                // One statement call between two writes: the savepoint stays open from one
-                // write to the next (released and set again after a success, rolled back to
-                // after a failure), and COMMIT releases the last one.
-                exec(&mut tx, "SAVEPOINT ipamd_write").await?;
-                let last = batch.len() - 1;
-                for (i, job) in batch.drain(..).enumerate() {
-                    match run_job(job, &mut tx, backend).await {
-                        Some(c) if c.ok => {
-                            if i < last {
-                                exec(
-                                    &mut tx,
-                                    "RELEASE SAVEPOINT ipamd_write; SAVEPOINT ipamd_write",
-                                )
-                                .await?;
-                            }
-                            done.push(c);
-                        }
-                        other => {
-                            exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
-                            done.extend(other);
-                        }
+                // Each write runs after a savepoint of its own, which also releases the one
+                // before; the store sets it with the write's first statement, in the same
+                // call where it can ([`Before`]). A write that fails after its savepoint is
+                // rolled back to it; one that failed before running a statement has nothing
+                // to roll back. COMMIT releases the last savepoint.
+                let mut open = false;
+                for job in batch.drain(..) {
+                    let mut before = Before::Due(if open {
+                        "RELEASE SAVEPOINT ipamd_write; SAVEPOINT ipamd_write"
+                    } else {
+                        "SAVEPOINT ipamd_write"
+                    });
+                    let completion = run_job(job, &mut tx, backend, Some(&mut before)).await;
+                    let failed = !completion.as_ref().is_some_and(|c| c.ok);
+                    done.extend(completion);
+                    match before {
+                        Before::Ran => open = true,
+                        Before::Due(_) => {}
+                        // The savepoint to roll back to may be the write before's.
+                        Before::Unknown => return Err(StoreError::CommitFailed(
+                            "a write failed without telling whether its savepoint was set; its batch is rolled back".into(),
+                        )),
+                    }
+                    if failed && before == Before::Ran {
+                        exec(&mut tx, "ROLLBACK TO SAVEPOINT ipamd_write").await?;
                     }
                 }
             }

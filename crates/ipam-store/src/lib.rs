@@ -347,11 +347,7 @@ impl Store {
             .begin_with(self.backend.begin_write())
             .await
             .map_err(|e| E::from(e.into()))?;
-        let result = f(Db {
-            conn: &mut tx,
-            backend: self.backend,
-        })
-        .await;
+        let result = f(Db::new(&mut tx, self.backend)).await;
         match (result, finish) {
             (Ok(v), Finish::Commit) => {
                 tx.commit()
@@ -383,10 +379,7 @@ pub struct Conn {
 impl Conn {
     /// The queries, outside any explicit transaction.
     pub fn db(&mut self) -> Db<'_> {
-        Db {
-            conn: &mut self.conn,
-            backend: self.backend,
-        }
+        Db::new(&mut self.conn, self.backend)
     }
 }
 

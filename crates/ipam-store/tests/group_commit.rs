@@ -442,3 +442,91 @@ each_store!(
         assert_eq!(counts(store).await[0], 8 + 300);
     }
 );
+
+each_store!(
+    writes_that_begin_with_a_create_s_facts_are_rolled_back_alone,
+    |ts| {
+        // A create reads its facts first; on SQLite the write's savepoint is set in the
+        // same call as that read. In one batch: writes that read the facts, write a row,
+        // then succeed or fail, and writes that fail before any statement; each failing
+        // write leaves nothing, each other one is committed.
+        let store = &ts.store;
+        let (a, b) = store
+            .write(|mut db| {
+                Box::pin(async move {
+                    let a = db.insert_server(&named("a")).await?.record_id;
+                    let b = db.insert_server(&named("b")).await?.record_id;
+                    Ok::<_, StoreError>((a, b))
+                })
+            })
+            .await
+            .unwrap();
+        let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
+        let blocker = block_writer(store);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let tasks: Vec<_> = (0..12usize)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let r = store
+                        .write(move |mut db| {
+                            Box::pin(async move {
+                                if i % 4 == 3 {
+                                    // Fails before running a statement.
+                                    return Err(StoreError::Config(format!("refused {i}")));
+                                }
+                                // Every third of the others names the relationship of the
+                                // one before it again: a unique violation after a row.
+                                let name = format!("r{}", i - usize::from(i % 4 == 2));
+                                let facts = db.failover_create_facts(&name, a, b, &[]).await?;
+                                assert_eq!(facts.servers.len(), 2);
+                                db.insert_server(&named(&format!("extra{i}"))).await?;
+                                let f = ipam_testkit::failover(&name, a, b);
+                                db.insert_failover_with_links(&f, &[]).await.map(drop)
+                            })
+                        })
+                        .await;
+                    (i, r)
+                })
+            })
+            .collect();
+        blocker.await.unwrap();
+        let mut committed = 0;
+        for t in tasks {
+            let (i, r) = t.await.unwrap();
+            match i % 4 {
+                3 => assert!(matches!(r, Err(StoreError::Config(_))), "write {i}: {r:?}"),
+                2 => assert!(
+                    matches!(
+                        r,
+                        Err(StoreError::UniqueViolation {
+                            constraint: UniqueConstraint::FailoverRelation,
+                            ..
+                        })
+                    ),
+                    "write {i}: {r:?}"
+                ),
+                _ => {
+                    r.unwrap_or_else(|e| panic!("write {i} failed with its batch-mate: {e}"));
+                    committed += 1;
+                }
+            }
+        }
+        let batches = store.group_commit_stats().batches.load(Ordering::Relaxed) - before;
+        assert!(
+            batches < 12,
+            "the writes shared commits ({batches} batches)"
+        );
+        // Servers: a, b and one extra per committed write; relationships: one each.
+        assert_eq!(counts(store).await[..3], [2 + committed, 0, committed]);
+        let mut conn = store.conn().await.unwrap();
+        for i in 0..12 {
+            let extra = conn
+                .db()
+                .find_server_by_name(&format!("extra{i}"))
+                .await
+                .unwrap();
+            assert_eq!(extra.is_some(), i % 4 < 2, "extra{i}");
+        }
+    }
+);
