@@ -464,6 +464,11 @@ each_store!(
         let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
         let blocker = block_writer(store);
         tokio::time::sleep(Duration::from_millis(50)).await;
+        // Of every four writes: one with a name of its own, then one that fails before
+        // running a statement (nothing of it to roll back: rolling back to the savepoint's
+        // name would undo the write before it), then two with the same name (in whatever
+        // order they run, one succeeds and the other fails on the unique key after
+        // writing a row).
         let tasks: Vec<_> = (0..12usize)
             .map(|i| {
                 let store = store.clone();
@@ -471,13 +476,11 @@ each_store!(
                     let r = store
                         .write(move |mut db| {
                             Box::pin(async move {
-                                if i % 4 == 3 {
-                                    // Fails before running a statement.
-                                    return Err(StoreError::Config(format!("refused {i}")));
-                                }
-                                // Every third of the others names the relationship of the
-                                // one before it again: a unique violation after a row.
-                                let name = format!("r{}", i - usize::from(i % 4 == 2));
+                                let name = match i % 4 {
+                                    0 => format!("own{i}"),
+                                    1 => return Err(StoreError::Config(format!("refused {i}"))),
+                                    _ => format!("pair{}", i / 4),
+                                };
                                 let facts = db.failover_create_facts(&name, a, b, &[]).await?;
                                 assert_eq!(facts.servers.len(), 2);
                                 db.insert_server(&named(&format!("extra{i}"))).await?;
@@ -491,12 +494,15 @@ each_store!(
             })
             .collect();
         blocker.await.unwrap();
-        let mut committed = 0;
+        let mut ok = [false; 12];
         for t in tasks {
             let (i, r) = t.await.unwrap();
-            match i % 4 {
-                3 => assert!(matches!(r, Err(StoreError::Config(_))), "write {i}: {r:?}"),
-                2 => assert!(
+            ok[i] = r.is_ok();
+            match (i % 4, r) {
+                (1, r) => assert!(matches!(r, Err(StoreError::Config(_))), "write {i}: {r:?}"),
+                (0, r) => r.unwrap_or_else(|e| panic!("write {i} failed with its batch-mate: {e}")),
+                (_, Ok(())) => {}
+                (_, r) => assert!(
                     matches!(
                         r,
                         Err(StoreError::UniqueViolation {
@@ -506,11 +512,15 @@ each_store!(
                     ),
                     "write {i}: {r:?}"
                 ),
-                _ => {
-                    r.unwrap_or_else(|e| panic!("write {i} failed with its batch-mate: {e}"));
-                    committed += 1;
-                }
             }
+        }
+        for pair in 0..3 {
+            assert!(
+                ok[pair * 4 + 2] != ok[pair * 4 + 3],
+                "exactly one of writes {} and {} succeeds",
+                pair * 4 + 2,
+                pair * 4 + 3
+            );
         }
         let batches = store.group_commit_stats().batches.load(Ordering::Relaxed) - before;
         assert!(
@@ -518,15 +528,17 @@ each_store!(
             "the writes shared commits ({batches} batches)"
         );
         // Servers: a, b and one extra per committed write; relationships: one each.
+        let committed = ok.iter().filter(|&&o| o).count() as i64;
+        assert_eq!(committed, 6);
         assert_eq!(counts(store).await[..3], [2 + committed, 0, committed]);
         let mut conn = store.conn().await.unwrap();
-        for i in 0..12 {
+        for (i, ok) in ok.iter().enumerate() {
             let extra = conn
                 .db()
                 .find_server_by_name(&format!("extra{i}"))
                 .await
                 .unwrap();
-            assert_eq!(extra.is_some(), i % 4 < 2, "extra{i}");
+            assert_eq!(extra.is_some(), *ok, "extra{i}");
         }
     }
 );
