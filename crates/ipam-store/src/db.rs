@@ -464,16 +464,12 @@ impl Db<'_> {
         if let Some(before) = self.before.as_deref_mut()
             && let Before::Due(sql) = *before
         {
+            // Left unknown if it fails: of `RELEASE …; SAVEPOINT …` the first may have run,
+            // and a failed statement leaves a PostgreSQL transaction unable to commit, so
+            // the writer gives up the batch.
             *before = Before::Unknown;
-            match sqlx::raw_sql(sql).execute(&mut *self.raw).await {
-                Ok(_) => *before = Before::Ran,
-                // SQLite or PostgreSQL refused it: it did not run.
-                Err(e @ sqlx::Error::Database(_)) => {
-                    *before = Before::Due(sql);
-                    return Err(e.into());
-                }
-                Err(e) => return Err(e.into()),
-            }
+            sqlx::raw_sql(sql).execute(&mut *self.raw).await?;
+            *before = Before::Ran;
         }
         Ok(&mut *self.raw)
     }
