@@ -98,7 +98,7 @@ pub(crate) enum Before {
     Due(&'static str),
     /// Run.
     Ran,
-    /// Sent in a call that failed in a way that does not tell whether it ran.
+    /// Sent in a call that failed: whether it ran is not known.
     Unknown,
 }
 
