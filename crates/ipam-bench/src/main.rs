@@ -244,6 +244,8 @@ struct Summary {
     sqlite_engine_nosync: Option<RunStats>,
     /// The store floor's rows with group commit, N concurrent tasks, durable.
     sqlite_store_grouped_n: Option<RunStats>,
+    /// The whole create through ipam-engine, group commit, N concurrent tasks, durable.
+    sqlite_engine_grouped_n: Option<RunStats>,
     /// The per-operation cost of each round of [`cost_rounds`].
     cost_ratios: Vec<f64>,
     big: Option<BigResult>,
@@ -362,19 +364,10 @@ async fn scenarios(
         )
         .await?;
         s.sqlite_engine_nosync = s.keep(r);
-        let label = format!("store, group commit, {n} tasks");
-        let mut grouped = InProcessRun::open(
-            ctx,
-            Engine::Sqlite,
-            &label,
-            true,
-            InProcess::GroupedBare,
-            ctx.ops,
-        )
-        .await?;
-        let r = grouped.run_concurrent(ctx.ops, n).await;
-        grouped.close().await;
+        let r = concurrent(ctx, "store", InProcess::GroupedBare).await?;
         s.sqlite_store_grouped_n = s.keep(r);
+        let r = concurrent(ctx, "engine", InProcess::Engine).await?;
+        s.sqlite_engine_grouped_n = s.keep(r);
     }
     if want("wire") {
         println!("== Wire floor: ipamd's recorded replies, no processing ==");
@@ -591,6 +584,19 @@ impl Summary {
                 versus(&mut lines, &what, r, g, "ratio_vs_store_grouped");
             }
         }
+        if let Some(g) = &self.sqlite_engine_grouped_n {
+            println!(
+                "engine alone with group commit, {n} tasks (CreateDhcpFailover without the protocol): {:.1} ops/s, p99 {:.2} ms",
+                g.ops_per_sec(),
+                g.percentile_ms(99.0)
+            );
+            lines.push((format!("engine_grouped_ops_per_sec_{n}"), g.ops_per_sec()));
+            lines.push(("engine_grouped_p99_ms".into(), g.percentile_ms(99.0)));
+            if let Some(r) = e2e_n {
+                let what = format!("SQLite {n} sessions vs the engine alone with group commit");
+                versus(&mut lines, &what, r, g, "ratio_vs_engine_grouped");
+            }
+        }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, &self.sqlite_e2e_1) {
             let what = "SQLite 1 session vs the store floor";
             versus(&mut lines, what, r, fl, "ratio_1_session_vs_store_floor");
@@ -606,6 +612,11 @@ impl Summary {
                 "SQLite store alone,",
                 self.sqlite_store_grouped_n.as_ref(),
                 format!("store_grouped_writes_per_commit_{n}"),
+            ),
+            (
+                "SQLite engine alone,",
+                self.sqlite_engine_grouped_n.as_ref(),
+                format!("engine_grouped_writes_per_commit_{n}"),
             ),
             (
                 "PostgreSQL",
@@ -915,6 +926,17 @@ enum InProcess {
     GroupedBare,
 }
 
+/// Runs `ctx.ops` operations of `kind` in this process on `ctx.sessions` concurrent tasks,
+/// durable SQLite, group commit on (see [`InProcessRun::run_concurrent`]).
+async fn concurrent(ctx: &Ctx, what: &str, kind: InProcess) -> anyhow::Result<RunStats> {
+    let n = ctx.sessions;
+    let label = format!("{what}, group commit, {n} tasks");
+    let mut run = InProcessRun::open(ctx, Engine::Sqlite, &label, true, kind, ctx.ops).await?;
+    let stats = run.run_concurrent(ctx.ops, n).await;
+    run.close().await;
+    Ok(stats)
+}
+
 /// Runs `ctx.ops` operations in this process, no protocol (see [`InProcess`]).
 async fn in_process(
     ctx: &Ctx,
@@ -986,19 +1008,7 @@ impl InProcessRun {
     }
 
     async fn one(&self, op: &OpData, tag: &str) -> anyhow::Result<()> {
-        match self.kind {
-            InProcess::Bare | InProcess::GroupedBare => {
-                Ok(workload::bare_create(&self.store, op, tag).await?)
-            }
-            InProcess::Engine => {
-                let sink = CollectingSink::default();
-                self.ops
-                    .run(&op.parameters(tag), RunOptions::default(), &sink)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| anyhow!("{:?}: {}", e.exception_id, e.message))
-            }
-        }
+        one_op(self.kind, &self.store, &self.ops, op, tag).await
     }
 
     /// Runs the next `n` operations (fewer if fewer are left), one after the other.
@@ -1055,14 +1065,19 @@ impl InProcessRun {
         let t0 = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..tasks.clamp(1, n.max(1)) {
-            let (queue, store) = (queue.clone(), self.store.clone());
+            let (queue, store, ops, kind) = (
+                queue.clone(),
+                self.store.clone(),
+                self.ops.clone(),
+                self.kind,
+            );
             set.spawn(async move {
                 let mut out = Vec::new();
                 loop {
                     let next = queue.lock().unwrap().pop_front();
                     let Some(op) = next else { break };
                     let t = Instant::now();
-                    let r = workload::bare_create(&store, &op, "run").await;
+                    let r = one_op(kind, &store, &ops, &op, "run").await;
                     out.push(r.map(|()| t.elapsed()).map_err(|e| e.to_string()));
                 }
                 out
@@ -1091,6 +1106,28 @@ impl InProcessRun {
 
     async fn close(self) {
         self.store.close().await;
+    }
+}
+
+/// One operation of an in-process run of `kind` ([`InProcess`]).
+async fn one_op(
+    kind: InProcess,
+    store: &Store,
+    ops: &OpEngine,
+    op: &OpData,
+    tag: &str,
+) -> anyhow::Result<()> {
+    match kind {
+        InProcess::Bare | InProcess::GroupedBare => {
+            Ok(workload::bare_create(store, op, tag).await?)
+        }
+        InProcess::Engine => {
+            let sink = CollectingSink::default();
+            ops.run(&op.parameters(tag), RunOptions::default(), &sink)
+                .await
+                .map(|_| ())
+                .map_err(|e| anyhow!("{:?}: {}", e.exception_id, e.message))
+        }
     }
 }
 

@@ -28,6 +28,9 @@ const REQUIRED: &[&str] = &[
     "store_grouped_ops_per_sec_16",
     "store_grouped_vs_store_floor",
     "ratio_vs_store_grouped",
+    "engine_grouped_ops_per_sec_16",
+    "engine_grouped_p99_ms",
+    "ratio_vs_engine_grouped",
     "engine_cost_ratio",
     "writes_per_commit_16",
     "writes_per_commit_1",
@@ -93,6 +96,7 @@ fn quick_run_prints_every_summary_line() {
         "wire_floor_ops_per_sec_16",
         "wire_store_floor_ops_per_sec_16",
         "store_grouped_ops_per_sec_16",
+        "engine_grouped_ops_per_sec_16",
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
