@@ -478,7 +478,11 @@ impl Db<'_> {
     /// that is possible: on SQLite (PostgreSQL takes one statement per call with
     /// parameters), for a statement of which only the rows are read (what the statements
     /// in front add to a count of changed rows would be wrong). The caller runs the
-    /// result on [`Db::raw`] and reports with [`Db::ran_before`].
+    /// result on [`Db::raw`] and reports with [`Db::ran_before`]. Like the relation insert
+    /// with its links, this leans on sqlx's SQLite driver running every statement of a
+    /// query's text, which sqlx has announced it will deprecate (launchbadge/sqlx#3108);
+    /// should it go, such a call fails loudly and the statements go back to calls of their
+    /// own, slower and as correct.
     fn with_before_sql<'s>(&mut self, sql: &'s str) -> (std::borrow::Cow<'s, str>, bool) {
         if self.backend == Backend::Sqlite
             && let Some(before) = self.before.as_deref_mut()
