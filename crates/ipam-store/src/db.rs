@@ -480,7 +480,7 @@ impl Db<'_> {
     /// in front add to a count of changed rows would be wrong). The caller runs the
     /// result on [`Db::raw`] and reports with [`Db::ran_before`]. Like the relation insert
     /// with its links, this leans on sqlx's SQLite driver running every statement of a
-    /// query's text, which sqlx has announced it will deprecate (launchbadge/sqlx#3108);
+    /// query's text, which sqlx marks as deprecated (launchbadge/sqlx#3108);
     /// should it go, such a call fails loudly and the statements go back to calls of their
     /// own, slower and as correct.
     fn with_before_sql<'s>(&mut self, sql: &'s str) -> (std::borrow::Cow<'s, str>, bool) {
