@@ -266,29 +266,39 @@ fn conflict_select(ids: &str) -> String {
     )
 }
 
+/// The fact row of the partner server whose RecordId is the parameter `$id` (kind 0, see
+/// [`CREATE_FACTS_HEAD`]).
+macro_rules! partner_row {
+    ($id:literal) => {
+        concat!(
+            "SELECT 0 AS kind, s.record_id AS a, \
+            (SELECT count(*) FROM adm_dhcp_failover_relations r \
+             WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
+            CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, s.name AS t \
+            FROM adm_dhcp_servers s WHERE s.record_id = ",
+            $id
+        )
+    };
+}
+
 /// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
 /// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
 /// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
 /// name; kind 1, the relationship with the same key: `a` its RecordId; kind 2, a scope
 /// that cannot simply be linked: see [`conflict_select`].
+///
 /// The two servers are looked up one by one (the second only when it differs from the
 /// first) rather than with `IN ($1, $2)`, for which SQLite builds a temporary b-tree on
 /// every call.
-const CREATE_FACTS_HEAD: &str = "SELECT 0 AS kind, s.record_id AS a, \
-    (SELECT count(*) FROM adm_dhcp_failover_relations r \
-     WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id) AS b, \
-    CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, s.name AS t \
-    FROM adm_dhcp_servers s WHERE s.record_id = $1 \
-    UNION ALL \
-    SELECT 0, s.record_id, \
-    (SELECT count(*) FROM adm_dhcp_failover_relations r \
-     WHERE r.server1_record_id = s.record_id OR r.server2_record_id = s.record_id), \
-    NULL, NULL, s.name \
-    FROM adm_dhcp_servers s WHERE s.record_id = $2 AND $2 <> $1 \
-    UNION ALL \
+const CREATE_FACTS_HEAD: &str = concat!(
+    partner_row!("$1"),
+    " UNION ALL ",
+    partner_row!("$2"),
+    " AND $2 <> $1 UNION ALL \
     SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations \
     WHERE relationship_name = $3 \
-    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2";
+    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2"
+);
 
 fn placement_of(row: &AnyRow) -> Result<ScopePlacement> {
     Ok(ScopePlacement {
@@ -474,37 +484,34 @@ impl Db<'_> {
         Ok(&mut *self.raw)
     }
 
-    /// `sql` with what is [`Before`] the write in front of it, to run in one call, when
-    /// that is possible: on SQLite (PostgreSQL takes one statement per call with
-    /// parameters), for a statement of which only the rows are read (what the statements
-    /// in front add to a count of changed rows would be wrong). The caller runs the
-    /// result on [`Db::raw`] and reports with [`Db::ran_before`]. Like the relation insert
-    /// with its links, this leans on sqlx's SQLite driver running every statement of a
-    /// query's text, which sqlx marks as deprecated (launchbadge/sqlx#3108);
-    /// should it go, such a call fails loudly and the statements go back to calls of their
-    /// own, slower and as correct.
-    fn with_before_sql<'s>(&mut self, sql: &'s str) -> (std::borrow::Cow<'s, str>, bool) {
+    /// The rows of `sql` with the arguments `bind` gives it, as the write's first statement:
+    /// on SQLite what is [`Before`] the write goes in front of it, in the same call
+    /// (PostgreSQL takes one statement per call with parameters; and only a statement whose
+    /// rows are all that is read of it may carry it, as the statements in front would add
+    /// to a count of changed rows). If that call fails, SQLite may have stopped at any of
+    /// its statements, so whether the savepoint was set stays unknown and the writer gives
+    /// up the whole batch rather than roll back to a savepoint that may be another write's.
+    /// Like the relation insert with its links, this leans on sqlx's SQLite driver running
+    /// every statement of a query's text, which sqlx marks as deprecated
+    /// (launchbadge/sqlx#3108); should it go, such a call fails loudly and the statements
+    /// go back to calls of their own, slower and as correct.
+    async fn fetch_all_first<'q>(
+        &mut self,
+        sql: &str,
+        bind: impl FnOnce(AnyQuery<'q>) -> AnyQuery<'q>,
+    ) -> Result<Vec<AnyRow>> {
         if self.backend == Backend::Sqlite
             && let Some(before) = self.before.as_deref_mut()
             && let Before::Due(pre) = *before
         {
+            let q = bind(sqlx::query(AssertSqlSafe(format!("{pre}; {sql}"))));
             *before = Before::Unknown;
-            return (format!("{pre}; {sql}").into(), true);
-        }
-        (sql.into(), false)
-    }
-
-    /// After a call from [`Db::with_before_sql`] that carried what was before the write:
-    /// it ran if the call succeeded. If it failed, SQLite may have stopped at any of the
-    /// call's statements, so whether it ran stays unknown (the writer then gives up the
-    /// whole batch rather than roll back to a savepoint that may be another write's).
-    fn ran_before<T>(&mut self, carried: bool, result: &std::result::Result<T, sqlx::Error>) {
-        if carried
-            && result.is_ok()
-            && let Some(before) = self.before.as_deref_mut()
-        {
+            let rows = q.fetch_all(&mut *self.raw).await?;
             *before = Before::Ran;
+            return Ok(rows);
         }
+        let q = bind(sqlx::query(AssertSqlSafe(sql.to_owned())));
+        Ok(q.fetch_all(self.conn().await?).await?)
     }
 
     /// How many RecordIds one statement takes: all of them on SQLite, where the list is one
@@ -1100,19 +1107,12 @@ impl Db<'_> {
             )
         };
         // The first statement of a create: the write's savepoint goes in the same call.
-        let (sql, carried) = self.with_before_sql(&sql);
-        let q = sqlx::query(AssertSqlSafe(sql.into_owned()))
-            .bind(server1)
-            .bind(server2)
-            .bind(name);
-        let q = bind_ids(self.backend, q, first);
-        let rows = if carried {
-            let rows = q.fetch_all(&mut *self.raw).await;
-            self.ran_before(carried, &rows);
-            rows?
-        } else {
-            q.fetch_all(self.conn().await?).await?
-        };
+        let backend = self.backend;
+        let rows = self
+            .fetch_all_first(&sql, |q| {
+                bind_ids(backend, q.bind(server1).bind(server2).bind(name), first)
+            })
+            .await?;
         let mut facts = CreateFacts::default();
         for row in rows {
             match row.try_get::<i64, _>(0)? {
