@@ -342,7 +342,6 @@ impl SessionNames<'_> {
             }
         }
         self.dict.truncate(self.first_new);
-        self.cache.clear();
     }
 
     /// The static or session id of `s` (`h` its hash), if it has one.
@@ -418,20 +417,22 @@ impl IdCache {
     fn put(&mut self, s: &str, id: u32) {
         self.0[Self::slot(s)] = (s.as_ptr() as usize, s.len(), id);
     }
-
-    fn clear(&mut self) {
-        *self = IdCache::default();
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// `<name>name</name>`.
     fn doc(name: &str) -> Vec<XmlEvent> {
+        doc_text(name, name)
+    }
+
+    /// `<name>text</name>`.
+    fn doc_text(name: &str, text: &str) -> Vec<XmlEvent> {
         vec![
             XmlEvent::start("", name),
-            XmlEvent::text(name),
+            XmlEvent::text(text),
             XmlEvent::EndElement,
         ]
     }
@@ -462,14 +463,6 @@ mod tests {
             buf.replace_range(.., next);
         }
         assert_eq!(enc.dictionary().strings(), ["Alpha", "Gamma", "Omega"]);
-    }
-
-    fn doc_text(name: &str, text: &str) -> Vec<XmlEvent> {
-        vec![
-            XmlEvent::start("", name),
-            XmlEvent::text(text),
-            XmlEvent::EndElement,
-        ]
     }
 
     #[test]
