@@ -332,8 +332,7 @@ fn resolve<'a>(scope: &Scope<'a>, prefix: &str) -> Result<&'a str, NotRepresenta
     }
 }
 
-/// The start tag being read: its names as written.
-/// The start tag being read. Its attribute and declaration lists are kept from one tag
+/// The start tag being read: its names as written. Its attribute and declaration lists are kept from one tag
 /// to the next (cleared, not freed): most elements of a request have none, and the
 /// others would each allocate and grow their own.
 #[derive(Default)]

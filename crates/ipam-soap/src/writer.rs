@@ -392,7 +392,6 @@ pub(crate) fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The XML 1.0 `Char` production.
 /// Whether every character of `s` is one XML 1.0 can carry. A `str` holds no surrogates,
 /// so the only others are the C0 controls but tab, newline and carriage return, and
 /// U+FFFE and U+FFFF (`EF BF BE`, `EF BF BF`): one branch-free pass over the bytes clears
@@ -404,6 +403,7 @@ pub(crate) fn all_xml_chars(s: &str) -> bool {
     !suspect || s.chars().all(is_xml_char)
 }
 
+/// The XML 1.0 `Char` production.
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
