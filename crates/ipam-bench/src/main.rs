@@ -1408,7 +1408,7 @@ async fn wire_floor(
     stats
 }
 
-/// Sessions that run a short warm-up, then the wire floor's measured run.
+/// How many operations the short warm-up before a replay run on `sessions` sessions has.
 fn warm_ops(sessions: usize) -> usize {
     (sessions * 2).clamp(4, 128)
 }
