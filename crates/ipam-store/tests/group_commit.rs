@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ipam_model::NewDhcpServer;
+use ipam_model::{NewDhcpServer, RecordId};
 use ipam_store::{Store, StoreError, StoreOptions, UniqueConstraint};
 use ipam_testkit::{counts, each_store};
 
@@ -23,6 +23,20 @@ async fn register(store: &Store, name: &'static str) -> Result<(), StoreError> {
         .write(move |mut db| Box::pin(async move { db.insert_server(&named(name)).await }))
         .await
         .map(drop)
+}
+
+/// Registers the servers `a` and `b` in one write; their RecordIds.
+async fn two_servers(store: &Store, a: &'static str, b: &'static str) -> (RecordId, RecordId) {
+    store
+        .write(move |mut db| {
+            Box::pin(async move {
+                let a = db.insert_server(&named(a)).await?.record_id;
+                let b = db.insert_server(&named(b)).await?.record_id;
+                Ok::<_, StoreError>((a, b))
+            })
+        })
+        .await
+        .unwrap()
 }
 
 /// A second, independent store on the same data, without group commit: it sees only what
@@ -352,16 +366,7 @@ each_store!(a_write_that_loses_a_deadlock_runs_again, |ts| {
         ("group commit, two lanes", &lanes),
         ("no group commit", &no_group),
     ] {
-        let (a, b) = store
-            .write(|mut db| {
-                Box::pin(async move {
-                    let a = db.insert_server(&named("lock-a")).await?.record_id;
-                    let b = db.insert_server(&named("lock-b")).await?.record_id;
-                    Ok::<_, StoreError>((a, b))
-                })
-            })
-            .await
-            .unwrap();
+        let (a, b) = two_servers(store, "lock-a", "lock-b").await;
         let (runs, results) = crossing_writes(store, a, b).await;
         for r in &results {
             r.as_ref()
@@ -451,16 +456,7 @@ each_store!(
         // then succeed or fail, and writes that fail before any statement; each failing
         // write leaves nothing, each other one is committed.
         let store = &ts.store;
-        let (a, b) = store
-            .write(|mut db| {
-                Box::pin(async move {
-                    let a = db.insert_server(&named("a")).await?.record_id;
-                    let b = db.insert_server(&named("b")).await?.record_id;
-                    Ok::<_, StoreError>((a, b))
-                })
-            })
-            .await
-            .unwrap();
+        let (a, b) = two_servers(store, "a", "b").await;
         let before = store.group_commit_stats().batches.load(Ordering::Relaxed);
         let blocker = block_writer(store);
         tokio::time::sleep(Duration::from_millis(50)).await;
