@@ -12,6 +12,7 @@
 //! See docs/performance.md.
 
 mod client;
+mod native;
 mod replay;
 mod server;
 mod stats;
@@ -30,6 +31,7 @@ use ipam_engine::{CollectingSink, Engine as OpEngine, RunOptions};
 use ipam_store::{Store, StoreOptions};
 
 use client::{Decode, Mode, PreparedOp};
+use native::NativeWriter;
 use replay::{Recording, ReplayServer};
 use server::{Memory, ServerConfig, ServerProcess};
 use stats::{RunStats, table_header, table_row};
@@ -246,6 +248,9 @@ struct Summary {
     sqlite_store_grouped_n: Option<RunStats>,
     /// The whole create through ipam-engine, group commit, N concurrent tasks, durable.
     sqlite_engine_grouped_n: Option<RunStats>,
+    /// The store floor's rows through the bench's own SQLite writer ([`native`]), N
+    /// concurrent tasks, durable.
+    native_grouped_n: Option<RunStats>,
     /// The per-operation cost of each round of [`cost_rounds`].
     cost_ratios: Vec<f64>,
     big: Option<BigResult>,
@@ -257,6 +262,8 @@ struct Summary {
     wire_n: Option<RunStats>,
     /// The wire + store floor, N sessions.
     wire_store_n: Option<RunStats>,
+    /// The wire + native SQLite floor, N sessions.
+    wire_native_n: Option<RunStats>,
     all: Vec<RunStats>,
 }
 
@@ -366,6 +373,8 @@ async fn scenarios(
         s.sqlite_engine_nosync = s.keep(r);
         let r = concurrent(ctx, "store", InProcess::GroupedBare).await?;
         s.sqlite_store_grouped_n = s.keep(r);
+        let r = concurrent(ctx, "native SQLite writer", InProcess::Native).await?;
+        s.native_grouped_n = s.keep(r);
         let r = concurrent(ctx, "engine", InProcess::Engine).await?;
         s.sqlite_engine_grouped_n = s.keep(r);
     }
@@ -376,8 +385,12 @@ async fn scenarios(
         s.wire_1 = s.keep(r);
         let r = wire_floor(ctx, &rec, &format!("wire floor {n} sessions"), n).await?;
         s.wire_n = s.keep(r);
-        let r = wire_store_floor(ctx, &rec, &format!("wire+store floor {n} sessions"), n).await?;
+        let label = format!("wire+store floor {n} sessions");
+        let r = wire_store_floor(ctx, &rec, &label, n, false).await?;
         s.wire_store_n = s.keep(r);
+        let label = format!("wire+native floor {n} sessions");
+        let r = wire_store_floor(ctx, &rec, &label, n, true).await?;
+        s.wire_native_n = s.keep(r);
     }
     if want("big") {
         println!(
@@ -564,6 +577,23 @@ impl Summary {
                 ));
             }
         }
+        if let Some(w) = &self.wire_native_n {
+            println!(
+                "wire + native SQLite floor, {n} sessions (the exchange plus the rows group-committed by the bench's own SQLite writer, nothing else): {:.1} ops/s, p99 {:.2} ms (the p99 target asks <= 5)",
+                w.ops_per_sec(),
+                w.percentile_ms(99.0)
+            );
+            if let Some(r) = e2e_n {
+                let what = format!("SQLite {n} sessions vs the wire + native SQLite floor");
+                versus(&mut lines, &what, r, w, "ratio_vs_wire_native_floor");
+            }
+            if let Some(f) = self.fsync_per_sec {
+                lines.push((
+                    "wire_native_floor_vs_fsync_floor".into(),
+                    w.ops_per_sec() / f,
+                ));
+            }
+        }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
             let what = format!("SQLite {n} sessions vs the store floor");
             versus(&mut lines, &what, r, fl, "ratio_vs_store_floor");
@@ -582,6 +612,19 @@ impl Summary {
             if let Some(r) = e2e_n {
                 let what = format!("SQLite {n} sessions vs the store alone with group commit");
                 versus(&mut lines, &what, r, g, "ratio_vs_store_grouped");
+            }
+        }
+        if let Some(g) = &self.native_grouped_n {
+            println!(
+                "native SQLite writer alone, {n} tasks (the store floor's rows, group commit, no store): {:.1} ops/s, p99 {:.2} ms",
+                g.ops_per_sec(),
+                g.percentile_ms(99.0)
+            );
+            lines.push((format!("native_grouped_ops_per_sec_{n}"), g.ops_per_sec()));
+            lines.push(("native_grouped_p99_ms".into(), g.percentile_ms(99.0)));
+            if let Some(st) = &self.sqlite_store_grouped_n {
+                let what = format!("store alone vs the native SQLite writer alone, {n} tasks");
+                versus(&mut lines, &what, st, g, "store_grouped_vs_native_grouped");
             }
         }
         if let Some(g) = &self.sqlite_engine_grouped_n {
@@ -617,6 +660,11 @@ impl Summary {
                 "SQLite engine alone,",
                 self.sqlite_engine_grouped_n.as_ref(),
                 format!("engine_grouped_writes_per_commit_{n}"),
+            ),
+            (
+                "native SQLite writer alone,",
+                self.native_grouped_n.as_ref(),
+                format!("native_grouped_writes_per_commit_{n}"),
             ),
             (
                 "PostgreSQL",
@@ -766,6 +814,13 @@ impl Summary {
         if let Some(w) = &self.wire_store_n {
             lines.push((format!("wire_store_floor_ops_per_sec_{n}"), w.ops_per_sec()));
             lines.push(("wire_store_floor_p99_ms".into(), w.percentile_ms(99.0)));
+        }
+        if let Some(w) = &self.wire_native_n {
+            lines.push((
+                format!("wire_native_floor_ops_per_sec_{n}"),
+                w.ops_per_sec(),
+            ));
+            lines.push(("wire_native_floor_p99_ms".into(), w.percentile_ms(99.0)));
         }
         if let Some(f) = self.fsync_start {
             lines.push(("fsync_per_sec_at_start".into(), f));
@@ -924,6 +979,10 @@ enum InProcess {
     /// it), written by concurrent tasks ([`InProcessRun::run_concurrent`]): what the
     /// store's group-commit writer does alone, with no protocol in front of it.
     GroupedBare,
+    /// The store floor's rows written by concurrent tasks through the bench's own
+    /// group-commit SQLite writer ([`native`]) instead of the store: what the cheapest
+    /// durable write path on this machine's SQLite does.
+    Native,
 }
 
 /// Runs `ctx.ops` operations of `kind` in this process on `ctx.sessions` concurrent tasks,
@@ -956,6 +1015,8 @@ async fn in_process(
 struct InProcessRun {
     store: Store,
     ops: OpEngine,
+    /// The writer of an [`InProcess::Native`] run.
+    native: Option<Arc<NativeWriter>>,
     kind: InProcess,
     engine: Engine,
     label: String,
@@ -990,11 +1051,16 @@ impl InProcessRun {
         let store = Store::open_with(StoreOptions {
             durable,
             group_commit: kind != InProcess::Bare && defaults.group_commit,
-            ..defaults
+            ..defaults.clone()
         })
         .await?;
+        let native = match kind {
+            InProcess::Native => Some(Arc::new(NativeWriter::open(&url, defaults.max_batch)?)),
+            _ => None,
+        };
         let run = InProcessRun {
             ops: OpEngine::new(store.clone()),
+            native,
             store,
             kind,
             engine,
@@ -1008,7 +1074,8 @@ impl InProcessRun {
     }
 
     async fn one(&self, op: &OpData, tag: &str) -> anyhow::Result<()> {
-        one_op(self.kind, &self.store, &self.ops, op, tag).await
+        let native = self.native.as_deref();
+        one_op(self.kind, &self.store, &self.ops, native, op, tag).await
     }
 
     /// Runs the next `n` operations (fewer if fewer are left), one after the other.
@@ -1053,23 +1120,27 @@ impl InProcessRun {
         ));
         let mut stats = RunStats::new(&self.label, self.engine.name(), tasks);
         let queue = Arc::new(Mutex::new(self.left.drain(..n).collect::<VecDeque<_>>()));
-        let counters = |store: &Store| {
-            let g = store.group_commit_stats();
-            server::Commits {
-                commits: g.batches.load(Ordering::Relaxed),
-                writes: g.writes.load(Ordering::Relaxed),
+        let counters = |run: &InProcessRun| match &run.native {
+            Some(native) => native.commits(),
+            None => {
+                let g = run.store.group_commit_stats();
+                server::Commits {
+                    commits: g.batches.load(Ordering::Relaxed),
+                    writes: g.writes.load(Ordering::Relaxed),
+                }
             }
         };
-        let before = counters(&self.store);
+        let before = counters(self);
         let c0 = server::process_cpu_time("/proc/self/stat");
         let t0 = Instant::now();
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..tasks.clamp(1, n.max(1)) {
-            let (queue, store, ops, kind) = (
+            let (queue, store, ops, kind, native) = (
                 queue.clone(),
                 self.store.clone(),
                 self.ops.clone(),
                 self.kind,
+                self.native.clone(),
             );
             set.spawn(async move {
                 let mut out = Vec::new();
@@ -1077,7 +1148,7 @@ impl InProcessRun {
                     let next = queue.lock().unwrap().pop_front();
                     let Some(op) = next else { break };
                     let t = Instant::now();
-                    let r = one_op(kind, &store, &ops, &op, "run").await;
+                    let r = one_op(kind, &store, &ops, native.as_deref(), &op, "run").await;
                     out.push(r.map(|()| t.elapsed()).map_err(|e| e.to_string()));
                 }
                 out
@@ -1099,29 +1170,35 @@ impl InProcessRun {
         }
         stats.elapsed = t0.elapsed();
         stats.client_cpu = server::process_cpu_time("/proc/self/stat").saturating_sub(c0);
-        stats.commits = Some(counters(&self.store).since(before));
+        stats.commits = Some(counters(self).since(before));
         stats.sort();
         stats
     }
 
     async fn close(self) {
+        // The native writer's thread ends (and is joined) when the last handle goes.
+        drop(self.native);
         self.store.close().await;
     }
 }
 
-/// One operation of an in-process run of `kind` ([`InProcess`]).
+/// One operation of an in-process run of `kind` ([`InProcess`]); `native` is the writer of
+/// an [`InProcess::Native`] run.
 async fn one_op(
     kind: InProcess,
     store: &Store,
     ops: &OpEngine,
+    native: Option<&NativeWriter>,
     op: &OpData,
     tag: &str,
 ) -> anyhow::Result<()> {
-    match kind {
-        InProcess::Bare | InProcess::GroupedBare => {
+    match (kind, native) {
+        (InProcess::Bare | InProcess::GroupedBare, _) => {
             Ok(workload::bare_create(store, op, tag).await?)
         }
-        InProcess::Engine => {
+        (InProcess::Native, Some(native)) => native.write(op, tag).await.map_err(|e| anyhow!(e)),
+        (InProcess::Native, None) => bail!("no native writer"),
+        (InProcess::Engine, _) => {
             let sink = CollectingSink::default();
             ops.run(&op.parameters(tag), RunOptions::default(), &sink)
                 .await
@@ -1415,12 +1492,14 @@ fn warm_ops(sessions: usize) -> usize {
 
 /// The wire + store floor ([`replay`]): the replay server writing each operation's rows
 /// through the store (durable SQLite, group commit on, as ipamd runs it) before it answers
-/// the session's second envelope.
+/// the session's second envelope; with `native`, through the bench's own SQLite writer
+/// ([`native`]) instead.
 async fn wire_store_floor(
     ctx: &Ctx,
     rec: &Recording,
     label: &str,
     sessions: usize,
+    native: bool,
 ) -> anyhow::Result<RunStats> {
     let (url, mut data) = ctx
         .seeded(
@@ -1430,7 +1509,12 @@ async fn wire_store_floor(
         )
         .await?;
     let ops: Vec<OpData> = data.drain(..).flatten().collect();
-    let server = ReplayServer::start_with_store(rec.clone(), &url, true, ops).await?;
+    let server = if native {
+        let max_batch = StoreOptions::new(&url).max_batch;
+        ReplayServer::start_with_native(rec.clone(), &url, max_batch, ops)?
+    } else {
+        ReplayServer::start_with_store(rec.clone(), &url, true, ops).await?
+    };
     let stats = replay_run(ctx, server.addr, label, sessions).await;
     let failed = server.failed_writes();
     server.stop().await;

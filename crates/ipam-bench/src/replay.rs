@@ -13,6 +13,8 @@
 //! API, as the store floor does (`insert_failover_with_links`, one `Store::write`), but
 //! with group commit on, as ipamd runs it. That is the exchange plus the store's work
 //! and nothing else: what any server that writes its rows through this store could do.
+//! The wire + native SQLite floor writes them through the bench's own writer instead
+//! ([`crate::native`]): what any server that makes these rows durable on SQLite could do.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -25,6 +27,7 @@ use nmf::{Event, ServerConnection};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::native::NativeWriter;
 use crate::workload::{OpData, bare_create};
 
 /// The server's side of one session, turn by turn.
@@ -41,13 +44,29 @@ pub struct Recording {
 /// The store's part of the wire + store floor: one operation's rows written per
 /// session, each operation's own (the data seeded for it), taken in turn.
 pub struct StoreWork {
-    store: Store,
+    writer: Writer,
     ops: Mutex<VecDeque<OpData>>,
     /// Writes that failed (their sessions are dropped, so the client counts them too).
     failed: AtomicUsize,
 }
 
+/// What writes the rows of the wire + store floor.
+enum Writer {
+    /// The store, as ipamd opens it.
+    Store(Store),
+    /// The bench's own SQLite writer ([`crate::native`]).
+    Native(NativeWriter),
+}
+
 impl StoreWork {
+    fn new(writer: Writer, ops: Vec<OpData>) -> Arc<StoreWork> {
+        Arc::new(StoreWork {
+            writer,
+            ops: Mutex::new(ops.into()),
+            failed: AtomicUsize::new(0),
+        })
+    }
+
     /// Takes the next operation and writes its rows; `false` when none is left or the
     /// write failed.
     async fn write_next(&self) -> bool {
@@ -56,7 +75,11 @@ impl StoreWork {
             self.failed.fetch_add(1, Ordering::Relaxed);
             return false;
         };
-        if bare_create(&self.store, &op, "floor").await.is_err() {
+        let written = match &self.writer {
+            Writer::Store(store) => bare_create(store, &op, "floor").await.is_ok(),
+            Writer::Native(native) => native.write(&op, "floor").await.is_ok(),
+        };
+        if !written {
             self.failed.fetch_add(1, Ordering::Relaxed);
             return false;
         }
@@ -105,12 +128,24 @@ impl ReplayServer {
                 });
             }
         };
-        let work = Arc::new(StoreWork {
-            store,
-            ops: Mutex::new(ops.into()),
-            failed: AtomicUsize::new(0),
-        });
+        let work = StoreWork::new(Writer::Store(store), ops);
         Ok(Self::serve(recording, listener, runtime, Some(work)))
+    }
+
+    /// Starts the wire + native SQLite floor: the replay server, writing the rows of the
+    /// next of `ops` with the bench's own writer on the SQLite database of `database_url`
+    /// (durable, group commit of up to `max_batch`) before it answers each session's
+    /// second envelope.
+    pub fn start_with_native(
+        recording: Recording,
+        database_url: &str,
+        max_batch: usize,
+        ops: Vec<OpData>,
+    ) -> anyhow::Result<ReplayServer> {
+        let listener = bind()?;
+        let native = NativeWriter::open(database_url, max_batch)?;
+        let work = StoreWork::new(Writer::Native(native), ops);
+        Ok(Self::serve(recording, listener, runtime()?, Some(work)))
     }
 
     fn serve(
@@ -145,8 +180,10 @@ impl ReplayServer {
 
     /// Stops the server; closes its store, if it has one.
     pub async fn stop(mut self) {
-        if let (Some(rt), Some(work)) = (&self.runtime, self.work.take()) {
-            let store = work.store.clone();
+        if let (Some(rt), Some(work)) = (&self.runtime, self.work.take())
+            && let Writer::Store(store) = &work.writer
+        {
+            let store = store.clone();
             let _ = rt.spawn(async move { store.close().await }).await;
         }
     }

@@ -24,6 +24,12 @@ const REQUIRED: &[&str] = &[
     "wire_store_floor_ops_per_sec_16",
     "wire_store_floor_p99_ms",
     "ratio_vs_wire_store_floor",
+    "wire_native_floor_ops_per_sec_16",
+    "wire_native_floor_p99_ms",
+    "ratio_vs_wire_native_floor",
+    "native_grouped_ops_per_sec_16",
+    "native_grouped_p99_ms",
+    "store_grouped_vs_native_grouped",
     "single_session_cost_bound",
     "store_grouped_ops_per_sec_16",
     "store_grouped_vs_store_floor",
@@ -97,6 +103,8 @@ fn quick_run_prints_every_summary_line() {
         "wire_store_floor_ops_per_sec_16",
         "store_grouped_ops_per_sec_16",
         "engine_grouped_ops_per_sec_16",
+        "wire_native_floor_ops_per_sec_16",
+        "native_grouped_ops_per_sec_16",
     ] {
         assert!(summary[name] > 0.0, "{name} = {}", summary[name]);
     }
