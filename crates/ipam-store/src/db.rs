@@ -395,6 +395,38 @@ const LINK_NEW_FAILOVER: &str = "INSERT INTO adm_dhcp_scope_failovers (failover_
     AND coalesce(server1_record_id, 0) = coalesce($2, 0) \
     AND coalesce(server2_record_id, 0) = coalesce($3, 0)), value FROM json_each($19)";
 
+/// The statements after [`CREATE_FACTS_HEAD`] and its scope rows in a SQLite create of one
+/// call ([`Db::create_failover`]), with its parameters (`$1`, `$2` the servers, `$3` the
+/// name, `$4` the JSON array of scopes, `$5`… [`bind_failover_fields`]): the relation row,
+/// unless its key is taken or a server is missing; the links of the scopes that exist and
+/// are in no relationship; then the row holding the key, as a fact of kind 3 (`a` its
+/// RecordId, `b` how many links it has). The conditions keep every statement clear of a
+/// constraint error, so the call returns its facts whatever they show; what the checks
+/// reject is rolled back to the savepoint `ipamd_create` set at the start of the call.
+const CREATE_ROWS_SQLITE: &str = "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
+    server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
+    state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
+    server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
+    server1_ip, server2_ip) \
+    SELECT $3, nullif($1, 0), nullif($2, 0), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+    $16, $17, $18, $19 \
+    WHERE NOT EXISTS (SELECT 1 FROM adm_dhcp_failover_relations WHERE relationship_name = $3 \
+    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2) \
+    AND ($1 = 0 OR EXISTS (SELECT 1 FROM adm_dhcp_servers WHERE record_id = $1)) \
+    AND ($2 = 0 OR EXISTS (SELECT 1 FROM adm_dhcp_servers WHERE record_id = $2)); \
+    INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) \
+    SELECT r.record_id, j.value FROM adm_dhcp_failover_relations r, \
+    (SELECT DISTINCT value FROM json_each($4)) j \
+    WHERE r.relationship_name = $3 AND coalesce(r.server1_record_id, 0) = $1 \
+    AND coalesce(r.server2_record_id, 0) = $2 \
+    AND EXISTS (SELECT 1 FROM adm_dhcp_scopes s WHERE s.record_id = j.value) \
+    AND NOT EXISTS (SELECT 1 FROM adm_dhcp_scope_failovers l WHERE l.scope_id = j.value); \
+    SELECT 3 AS kind, r.record_id AS a, \
+    (SELECT count(*) FROM adm_dhcp_scope_failovers l WHERE l.failover_relation_id = r.record_id) AS b, \
+    CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, CAST(NULL AS TEXT) AS t \
+    FROM adm_dhcp_failover_relations r WHERE r.relationship_name = $3 \
+    AND coalesce(r.server1_record_id, 0) = $1 AND coalesce(r.server2_record_id, 0) = $2";
+
 /// Binds a whole relation row: RelationshipName, then [`bind_failover_details`].
 fn bind_failover_row<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
     let name = f.relationship_name.as_deref().unwrap_or("");
@@ -404,9 +436,15 @@ fn bind_failover_row<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
 /// Binds the server ids and every FailoverDetails column, in table order (the columns
 /// after `relationship_name` in the INSERT and UPDATE statements).
 fn bind_failover_details<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
-    q.bind(nonzero(f.server1_record_id))
-        .bind(nonzero(f.server2_record_id))
-        .bind(f.mode.as_str())
+    let q = q
+        .bind(nonzero(f.server1_record_id))
+        .bind(nonzero(f.server2_record_id));
+    bind_failover_fields(q, f)
+}
+
+/// Binds every FailoverDetails column, in table order (the columns after the server ids).
+fn bind_failover_fields<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
+    q.bind(f.mode.as_str())
         .bind(f.mclt.ticks())
         .bind(f.auto_state_transition as i64)
         .bind(f.state_switch_interval.ticks())
@@ -442,6 +480,39 @@ fn failover_detail(f: &DhcpFailover) -> String {
         f.server1_record_id,
         f.server2_record_id
     )
+}
+
+/// [`CREATE_FACTS_HEAD`] and the conflict rows of `n` scopes ([`conflict_select`], the
+/// list from `$4`).
+fn create_facts_sql(backend: Backend, n: usize) -> String {
+    if n == 0 {
+        CREATE_FACTS_HEAD.to_owned()
+    } else {
+        format!(
+            "{CREATE_FACTS_HEAD} UNION ALL {}",
+            conflict_select(&id_table(backend, 4, n))
+        )
+    }
+}
+
+/// The facts of a create's rows ([`CREATE_FACTS_HEAD`]), and the RecordId and link count
+/// of a fact of kind 3 ([`CREATE_ROWS_SQLITE`]), if there is one.
+fn facts_of(rows: &[AnyRow]) -> Result<(CreateFacts, Option<(RecordId, i64)>)> {
+    let mut facts = CreateFacts::default();
+    let mut written = None;
+    for row in rows {
+        match row.try_get::<i64, _>(0)? {
+            0 => facts.servers.push(ServerLoad {
+                record_id: row.try_get(1)?,
+                name: row.try_get(5)?,
+                relationships: row.try_get(2)?,
+            }),
+            1 => facts.duplicate = Some(row.try_get(1)?),
+            3 => written = Some((row.try_get(1)?, row.try_get(2)?)),
+            _ => facts.conflicts.push(row)?,
+        }
+    }
+    Ok((facts, written))
 }
 
 impl<'a> Db<'a> {
@@ -1098,14 +1169,7 @@ impl Db<'_> {
     ) -> Result<CreateFacts> {
         let ids = distinct(scopes);
         let (first, rest) = ids.split_at(ids.len().min(self.chunk()));
-        let sql = if first.is_empty() {
-            CREATE_FACTS_HEAD.to_owned()
-        } else {
-            format!(
-                "{CREATE_FACTS_HEAD} UNION ALL {}",
-                conflict_select(&id_table(self.backend, 4, first.len()))
-            )
-        };
+        let sql = create_facts_sql(self.backend, first.len());
         // The first statement of a create: the write's savepoint goes in the same call.
         let backend = self.backend;
         let rows = self
@@ -1113,18 +1177,7 @@ impl Db<'_> {
                 bind_ids(backend, q.bind(server1).bind(server2).bind(name), first)
             })
             .await?;
-        let mut facts = CreateFacts::default();
-        for row in rows {
-            match row.try_get::<i64, _>(0)? {
-                0 => facts.servers.push(ServerLoad {
-                    record_id: row.try_get(1)?,
-                    name: row.try_get(5)?,
-                    relationships: row.try_get(2)?,
-                }),
-                1 => facts.duplicate = Some(row.try_get(1)?),
-                _ => facts.conflicts.push(&row)?,
-            }
-        }
+        let (mut facts, _) = facts_of(&rows)?;
         if !rest.is_empty() {
             let more = self.scope_conflicts(server1, server2, rest).await?;
             facts.conflicts.missing.extend(more.missing);
@@ -1132,6 +1185,72 @@ impl Db<'_> {
         }
         facts.conflicts.missing.sort_unstable();
         Ok(facts)
+    }
+
+    /// A failover create: reads its facts ([`Db::failover_create_facts`]), asks `check`
+    /// whether they allow the create (its rejection is returned as it is, with nothing
+    /// written), then inserts the relation row and links every scope of `scopes` to it
+    /// ([`Db::insert_failover_with_links`]); the new RecordId. `check` is to reject a
+    /// create with a scope that is missing or linked already.
+    ///
+    /// On SQLite it is one call, the write's savepoint included: the facts, then the rows
+    /// written as far as the facts allow (no statement can fail on a constraint), then
+    /// `check`; a rejection rolls the rows back to a savepoint set at the start of the call
+    /// (one more call, on that path only). A create whose checks pass leaves that savepoint
+    /// to the end of the write (the write's own savepoint or its COMMIT releases it), so it
+    /// belongs in a write's transaction, as every change does. Should the rows written not
+    /// be a new relation with a link for each scope (`check` let a missing or linked scope
+    /// through), the create fails as a whole.
+    /// On PostgreSQL the servers are locked first and the rows written after the check.
+    pub async fn create_failover<E>(
+        &mut self,
+        f: &DhcpFailover,
+        scopes: &[RecordId],
+        check: impl FnOnce(CreateFacts) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<RecordId, E>> {
+        let (server1, server2) = (f.server1_record_id, f.server2_record_id);
+        let name = f.relationship_name.as_deref().unwrap_or_default();
+        let ids = distinct(scopes);
+        if self.backend != Backend::Sqlite {
+            self.lock_servers(&[server1, server2]).await?;
+            let facts = self
+                .failover_create_facts(name, server1, server2, &ids)
+                .await?;
+            return match check(facts) {
+                Ok(()) => Ok(Ok(self.insert_failover_with_links(f, &ids).await?)),
+                Err(e) => Ok(Err(e)),
+            };
+        }
+        let sql = format!(
+            "SAVEPOINT ipamd_create; {}; {CREATE_ROWS_SQLITE}",
+            create_facts_sql(self.backend, ids.len())
+        );
+        let backend = self.backend;
+        let rows = self
+            .fetch_all_first(&sql, |q| {
+                let q = bind_ids(backend, q.bind(server1).bind(server2).bind(name), &ids);
+                bind_failover_fields(q, f)
+            })
+            .await?;
+        let (mut facts, written) = facts_of(&rows)?;
+        facts.conflicts.missing.sort_unstable();
+        let new = facts.duplicate.is_none();
+        match check(facts) {
+            Ok(()) => match written {
+                Some((id, links)) if new && links == ids.len() as i64 => Ok(Ok(id)),
+                _ => Err(StoreError::Config(format!(
+                    "the create of {} found {written:?} (RecordId, links), not a new relationship with {} links",
+                    failover_detail(f),
+                    ids.len()
+                ))),
+            },
+            Err(e) => {
+                sqlx::raw_sql("ROLLBACK TO SAVEPOINT ipamd_create; RELEASE SAVEPOINT ipamd_create")
+                    .execute(self.conn().await?)
+                    .await?;
+                Ok(Err(e))
+            }
+        }
     }
 
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.

@@ -647,3 +647,86 @@ each_store!(
         assert_eq!(loads(&facts), [(b, 2)]);
     }
 );
+
+/// `create_failover(f, scopes, check)` in a write of its own; `check` answers with `answer`.
+async fn create_checked(
+    store: &Store,
+    f: DhcpFailover,
+    scopes: Vec<RecordId>,
+    answer: Result<(), &'static str>,
+) -> Result<Result<RecordId, &'static str>, StoreError> {
+    store
+        .write(move |mut db| {
+            Box::pin(async move { db.create_failover(&f, &scopes, |_| answer).await })
+        })
+        .await
+}
+
+each_store!(
+    create_failover_writes_what_its_check_allows_and_nothing_it_rejects,
+    |ts| {
+        let store = &ts.store;
+        let (a, b) = two_servers(store).await;
+        let (s1, s2, linked) = store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    let s1 = db.insert_scope(&scope(a, 1)).await?.record_id;
+                    let s2 = db.insert_scope(&scope(b, 2)).await?.record_id;
+                    let linked = db.insert_scope(&scope(b, 3)).await?.record_id;
+                    let old = db.insert_failover(&failover("old", a, b)).await?;
+                    db.link_scope(linked, old).await?;
+                    Ok::<_, StoreError>((s1, s2, linked))
+                })
+            })
+            .await
+            .unwrap();
+        let before = counts(store).await;
+        // A rejected create leaves nothing, though its write goes on and commits; its
+        // check saw what `failover_create_facts` reads.
+        let (seen, inside) = store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    let mut seen = None;
+                    let r = db
+                        .create_failover(&failover("new", a, b), &[s1, s2], |facts| {
+                            seen = Some(facts);
+                            Err("rejected")
+                        })
+                        .await?;
+                    assert_eq!(r, Err("rejected"));
+                    Ok::<_, StoreError>((seen, db.counts().await?))
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(inside, before);
+        assert_eq!(counts(store).await, before);
+        let facts = store
+            .conn()
+            .await
+            .unwrap()
+            .db()
+            .failover_create_facts("new", a, b, &[s1, s2])
+            .await
+            .unwrap();
+        assert_eq!(seen, Some(facts));
+        // An accepted one: the relation and one link per scope, a repeat counted once.
+        let id = create_checked(store, failover("new", a, b), vec![s2, s1, s2], Ok(()))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut conn = store.conn().await.unwrap();
+        let mut linked_now = conn.db().scope_ids_of_failover(id).await.unwrap();
+        linked_now.sort_unstable();
+        assert_eq!(linked_now, [s1, s2]);
+        let after = counts(store).await;
+        assert_eq!((after[2], after[3]), (before[2] + 1, before[3] + 2));
+        // A check that lets a linked scope or a taken key through: the create fails as a
+        // whole.
+        for (name, scopes) in [("bad", vec![s1, linked]), ("new", vec![])] {
+            let r = create_checked(store, failover(name, a, b), scopes, Ok(())).await;
+            assert!(r.is_err(), "{name}: {r:?}");
+            assert_eq!(counts(store).await, after, "{name}");
+        }
+    }
+);

@@ -68,46 +68,50 @@ pub(super) fn check_scopes(
 
 /// The whole create, inside one transaction: checks against the stored data (every
 /// violation is collected; the store reads every fact they need in one statement), the
-/// relation row, then one link per distinct scope id.
+/// relation row, then one link per distinct scope id. The store runs the three in one call
+/// where it can ([`Db::create_failover`]); this says what the facts must show.
 async fn create_in_tx(
     db: &mut Db<'_>,
     mut f: DhcpFailover,
     ids: Vec<RecordId>,
 ) -> Result<DhcpFailover, OpError> {
     let (s1, s2) = (f.server1_record_id, f.server2_record_id);
-    let name = f.relationship_name.as_deref().unwrap_or_default();
-    db.lock_servers(&[s1, s2]).await?;
-    let facts = db.failover_create_facts(name, s1, s2, &ids).await?;
-    let mut v = Vec::new();
-    for (field, id) in [("Server1RecordId", s1), ("Server2RecordId", s2)] {
-        match facts.servers.iter().find(|s| s.record_id == id) {
-            None => v.push(Violation::ServerNotFound { field, id }),
-            Some(s) if s.relationships >= MAX_RELATIONSHIPS_PER_SERVER => {
-                v.push(Violation::ServerRelationshipLimit {
-                    server: id,
-                    name: s.name.clone(),
-                    count: s.relationships,
-                })
+    let name = f.relationship_name.clone().unwrap_or_default();
+    let check = |facts: ipam_store::CreateFacts| {
+        let mut v = Vec::new();
+        for (field, id) in [("Server1RecordId", s1), ("Server2RecordId", s2)] {
+            match facts.servers.iter().find(|s| s.record_id == id) {
+                None => v.push(Violation::ServerNotFound { field, id }),
+                Some(s) if s.relationships >= MAX_RELATIONSHIPS_PER_SERVER => {
+                    v.push(Violation::ServerRelationshipLimit {
+                        server: id,
+                        name: s.name.clone(),
+                        count: s.relationships,
+                    })
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
         }
-    }
-    if let Some(existing) = facts.duplicate {
-        v.push(Violation::DuplicateRelationship {
-            name: name.to_owned(),
-            server1: s1,
-            server2: s2,
-            existing,
-        });
-    }
-    let (scope_violations, to_link) = check_scopes(facts.conflicts, &ids, s1, s2, None);
-    v.extend(scope_violations);
-    if !v.is_empty() {
-        return Err(OpError::Rejected(v));
-    }
+        if let Some(existing) = facts.duplicate {
+            v.push(Violation::DuplicateRelationship {
+                name,
+                server1: s1,
+                server2: s2,
+                existing,
+            });
+        }
+        // With no violation, every scope is to be linked.
+        let (scope_violations, _) = check_scopes(facts.conflicts, &ids, s1, s2, None);
+        v.extend(scope_violations);
+        if v.is_empty() {
+            Ok(())
+        } else {
+            Err(OpError::Rejected(v))
+        }
+    };
     // Step 3: the relation row, every field from Failover; the store assigns RecordId.
     // Step 4: one link per distinct scope id (none exists yet for a new relationship).
-    f.record_id = db.insert_failover_with_links(&f, &to_link).await?;
+    f.record_id = db.create_failover(&f, &ids, check).await??;
     // The row holds exactly the stored fields of `f`; the others are not stored.
     f.modified_properties = None;
     f.set_properties = None;
