@@ -20,7 +20,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Executor};
 use tokio::sync::Mutex;
 
-pub use db::{CreateFacts, Db, ScopeConflicts, ScopePlacement, ServerLoad};
+pub use db::{CreateFacts, Db, ONE_CALL_MAX_SCOPES, ScopeConflicts, ScopePlacement, ServerLoad};
 pub use error::{Entity, StoreError, UniqueConstraint};
 pub use group::GroupCommitStats;
 

@@ -728,5 +728,31 @@ each_store!(
             assert!(r.is_err(), "{name}: {r:?}");
             assert_eq!(counts(store).await, after, "{name}");
         }
+        // More scopes than one call takes: the same, in two.
+        let n = ipam_store::ONE_CALL_MAX_SCOPES + 1;
+        let many = store
+            .write(move |mut db| {
+                Box::pin(async move {
+                    let mut ids = Vec::new();
+                    for net in 0..n {
+                        let id = db.insert_scope(&scope(a, 100 + net as u8)).await?;
+                        ids.push(id.record_id);
+                    }
+                    Ok::<_, StoreError>(ids)
+                })
+            })
+            .await
+            .unwrap();
+        let after = counts(store).await;
+        let r = create_checked(store, failover("many", a, b), many.clone(), Err("no")).await;
+        assert_eq!(r.unwrap(), Err("no"));
+        assert_eq!(counts(store).await, after);
+        let id = create_checked(store, failover("many", a, b), many.clone(), Ok(()))
+            .await
+            .unwrap()
+            .unwrap();
+        let mut linked_now = conn.db().scope_ids_of_failover(id).await.unwrap();
+        linked_now.sort_unstable();
+        assert_eq!(linked_now, many);
     }
 );
