@@ -560,38 +560,32 @@ impl Summary {
             );
             lines.push(("ratio_vs_wire_floor".into(), v));
         }
-        if let Some(w) = &self.wire_store_n {
+        for (run, what, how, key) in [
+            (
+                &self.wire_store_n,
+                "wire + store floor",
+                "the store's group-committed writes",
+                "wire_store_floor",
+            ),
+            (
+                &self.wire_native_n,
+                "wire + native SQLite floor",
+                "the rows group-committed by the bench's own SQLite writer",
+                "wire_native_floor",
+            ),
+        ] {
+            let Some(w) = run else { continue };
             println!(
-                "wire + store floor, {n} sessions (the exchange plus the store's group-committed writes, nothing else): {:.1} ops/s, p99 {:.2} ms (the p99 target asks <= 5)",
+                "{what}, {n} sessions (the exchange plus {how}, nothing else): {:.1} ops/s, p99 {:.2} ms (the p99 target asks <= 5)",
                 w.ops_per_sec(),
                 w.percentile_ms(99.0)
             );
             if let Some(r) = e2e_n {
-                let what = format!("SQLite {n} sessions vs the wire + store floor");
-                versus(&mut lines, &what, r, w, "ratio_vs_wire_store_floor");
+                let label = format!("SQLite {n} sessions vs the {what}");
+                versus(&mut lines, &label, r, w, &format!("ratio_vs_{key}"));
             }
             if let Some(f) = self.fsync_per_sec {
-                lines.push((
-                    "wire_store_floor_vs_fsync_floor".into(),
-                    w.ops_per_sec() / f,
-                ));
-            }
-        }
-        if let Some(w) = &self.wire_native_n {
-            println!(
-                "wire + native SQLite floor, {n} sessions (the exchange plus the rows group-committed by the bench's own SQLite writer, nothing else): {:.1} ops/s, p99 {:.2} ms (the p99 target asks <= 5)",
-                w.ops_per_sec(),
-                w.percentile_ms(99.0)
-            );
-            if let Some(r) = e2e_n {
-                let what = format!("SQLite {n} sessions vs the wire + native SQLite floor");
-                versus(&mut lines, &what, r, w, "ratio_vs_wire_native_floor");
-            }
-            if let Some(f) = self.fsync_per_sec {
-                lines.push((
-                    "wire_native_floor_vs_fsync_floor".into(),
-                    w.ops_per_sec() / f,
-                ));
+                lines.push((format!("{key}_vs_fsync_floor"), w.ops_per_sec() / f));
             }
         }
         if let (Some(fl), Some(r)) = (&self.sqlite_floor_durable, e2e_n) {
@@ -811,16 +805,14 @@ impl Summary {
         if let Some(w) = &self.wire_1 {
             lines.push(("wire_floor_us_per_op_1".into(), w.wall_us_per_op()));
         }
-        if let Some(w) = &self.wire_store_n {
-            lines.push((format!("wire_store_floor_ops_per_sec_{n}"), w.ops_per_sec()));
-            lines.push(("wire_store_floor_p99_ms".into(), w.percentile_ms(99.0)));
-        }
-        if let Some(w) = &self.wire_native_n {
-            lines.push((
-                format!("wire_native_floor_ops_per_sec_{n}"),
-                w.ops_per_sec(),
-            ));
-            lines.push(("wire_native_floor_p99_ms".into(), w.percentile_ms(99.0)));
+        for (run, key) in [
+            (&self.wire_store_n, "wire_store_floor"),
+            (&self.wire_native_n, "wire_native_floor"),
+        ] {
+            if let Some(w) = run {
+                lines.push((format!("{key}_ops_per_sec_{n}"), w.ops_per_sec()));
+                lines.push((format!("{key}_p99_ms"), w.percentile_ms(99.0)));
+            }
         }
         if let Some(f) = self.fsync_start {
             lines.push(("fsync_per_sec_at_start".into(), f));

@@ -56,13 +56,15 @@ pub struct NativeWriter {
 }
 
 impl NativeWriter {
-    /// Opens the database of `url` (`sqlite://PATH…`, created and migrated by the store
-    /// already) and starts the writer: at most `max_batch` writes per commit.
+    /// Opens the SQLite database file of `url` (as the store takes it, created and migrated
+    /// by the store already) and starts the writer: at most `max_batch` writes per commit.
     pub fn open(url: &str, max_batch: usize) -> anyhow::Result<NativeWriter> {
-        let path = url
+        // `sqlite://PATH?…` for a file; PostgreSQL and `sqlite::memory:` have no path.
+        let (_, normalized) = ipam_store::normalize_url(url)?;
+        let path = normalized
             .strip_prefix("sqlite://")
-            .map(|p| p.split('?').next().unwrap_or(p))
-            .with_context(|| format!("not a SQLite file URL: {url}"))?;
+            .and_then(|p| p.split('?').next())
+            .with_context(|| format!("not a SQLite database file: {url}"))?;
         let conn = Connection::open(path).with_context(|| format!("cannot open {path}"))?;
         let journal: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
