@@ -91,7 +91,8 @@ pub struct Db<'a> {
 /// What the group-commit writer leaves for a write to run before its first statement:
 /// the savepoint that sets it apart from its batch-mates ([`crate::group`]). It runs in
 /// one call with the write's first statement where it can (on SQLite, before the read
-/// of a create's facts, [`Db::failover_create_facts`]), else on its own just before it.
+/// of a create's facts, [`Db::failover_create_facts`] and [`Db::create_failover`]), else
+/// on its own just before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Before {
     /// Not run yet (the write has run no statement).
@@ -281,6 +282,22 @@ macro_rules! partner_row {
     };
 }
 
+/// The condition that a relation row (columns prefixed `$p`) holds the key of a create's
+/// facts: `$3` RelationshipName, `$1` and `$2` the servers, 0 for none.
+macro_rules! holds_create_key {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "relationship_name = $3 AND coalesce(",
+            $p,
+            "server1_record_id, 0) = $1 \
+            AND coalesce(",
+            $p,
+            "server2_record_id, 0) = $2"
+        )
+    };
+}
+
 /// The facts of a failover create other than the scopes, as typed rows `kind, a, b, c, d,
 /// t` (one statement for both engines; `$1`, `$2` the servers, `$3` the name):
 /// kind 0, a partner server: `a` its RecordId, `b` how many relationships name it, `t` its
@@ -295,9 +312,8 @@ const CREATE_FACTS_HEAD: &str = concat!(
     " UNION ALL ",
     partner_row!("$2"),
     " AND $2 <> $1 UNION ALL \
-    SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations \
-    WHERE relationship_name = $3 \
-    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2"
+    SELECT 1, record_id, NULL, NULL, NULL, NULL FROM adm_dhcp_failover_relations WHERE ",
+    holds_create_key!("")
 );
 
 fn placement_of(row: &AnyRow) -> Result<ScopePlacement> {
@@ -366,16 +382,26 @@ fn failover_of(row: &AnyRow) -> Result<DhcpFailover> {
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// The relation row's INSERT, without what follows it ([`INSERT_FAILOVER`],
-/// [`INSERT_FAILOVER_SQLITE`]).
-macro_rules! insert_failover_row {
+/// `INSERT INTO` the relation table with every column but RecordId, in table order, up to
+/// the rows to insert ([`insert_failover_row`], [`CREATE_ROWS_SQLITE`]).
+macro_rules! insert_into_failovers {
     () => {
         "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
         server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
         state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
         server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
-        server1_ip, server2_ip) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        server1_ip, server2_ip) "
+    };
+}
+
+/// The relation row's INSERT, without what follows it ([`INSERT_FAILOVER`],
+/// [`INSERT_FAILOVER_SQLITE`]).
+macro_rules! insert_failover_row {
+    () => {
+        concat!(
+            insert_into_failovers!(),
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        )
     };
 }
 
@@ -403,29 +429,26 @@ const LINK_NEW_FAILOVER: &str = "INSERT INTO adm_dhcp_scope_failovers (failover_
 /// RecordId, `b` how many links it has). The conditions keep every statement clear of a
 /// constraint error, so the call returns its facts whatever they show; what the checks
 /// reject is rolled back to the savepoint `ipamd_create` set at the start of the call.
-const CREATE_ROWS_SQLITE: &str = "INSERT INTO adm_dhcp_failover_relations (relationship_name, \
-    server1_record_id, server2_record_id, mode, mclt_ticks, auto_state_transition, \
-    state_switch_interval_ticks, server1_percentage, shared_secret_enabled, shared_secret, \
-    server1_state, server2_state, server1_name, server2_name, server1_ps_name, server2_ps_name, \
-    server1_ip, server2_ip) \
-    SELECT $3, nullif($1, 0), nullif($2, 0), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+const CREATE_ROWS_SQLITE: &str = concat!(
+    insert_into_failovers!(),
+    "SELECT $3, nullif($1, 0), nullif($2, 0), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
     $16, $17, $18, $19 \
-    WHERE NOT EXISTS (SELECT 1 FROM adm_dhcp_failover_relations WHERE relationship_name = $3 \
-    AND coalesce(server1_record_id, 0) = $1 AND coalesce(server2_record_id, 0) = $2) \
-    AND ($1 = 0 OR EXISTS (SELECT 1 FROM adm_dhcp_servers WHERE record_id = $1)) \
+    WHERE NOT EXISTS (SELECT 1 FROM adm_dhcp_failover_relations WHERE ",
+    holds_create_key!(""),
+    ") AND ($1 = 0 OR EXISTS (SELECT 1 FROM adm_dhcp_servers WHERE record_id = $1)) \
     AND ($2 = 0 OR EXISTS (SELECT 1 FROM adm_dhcp_servers WHERE record_id = $2)); \
     INSERT INTO adm_dhcp_scope_failovers (failover_relation_id, scope_id) \
     SELECT r.record_id, j.value FROM adm_dhcp_failover_relations r, \
-    (SELECT DISTINCT value FROM json_each($4)) j \
-    WHERE r.relationship_name = $3 AND coalesce(r.server1_record_id, 0) = $1 \
-    AND coalesce(r.server2_record_id, 0) = $2 \
-    AND EXISTS (SELECT 1 FROM adm_dhcp_scopes s WHERE s.record_id = j.value) \
+    (SELECT DISTINCT value FROM json_each($4)) j WHERE ",
+    holds_create_key!("r."),
+    " AND EXISTS (SELECT 1 FROM adm_dhcp_scopes s WHERE s.record_id = j.value) \
     AND NOT EXISTS (SELECT 1 FROM adm_dhcp_scope_failovers l WHERE l.scope_id = j.value); \
     SELECT 3 AS kind, r.record_id AS a, \
     (SELECT count(*) FROM adm_dhcp_scope_failovers l WHERE l.failover_relation_id = r.record_id) AS b, \
     CAST(NULL AS BIGINT) AS c, CAST(NULL AS BIGINT) AS d, CAST(NULL AS TEXT) AS t \
-    FROM adm_dhcp_failover_relations r WHERE r.relationship_name = $3 \
-    AND coalesce(r.server1_record_id, 0) = $1 AND coalesce(r.server2_record_id, 0) = $2";
+    FROM adm_dhcp_failover_relations r WHERE ",
+    holds_create_key!("r.")
+);
 
 /// Binds a whole relation row: RelationshipName, then [`bind_failover_details`].
 fn bind_failover_row<'q>(q: AnyQuery<'q>, f: &DhcpFailover) -> AnyQuery<'q> {
@@ -1206,7 +1229,7 @@ impl Db<'_> {
     /// to the end of the write (the write's own savepoint or its COMMIT releases it), so it
     /// belongs in a write's transaction, as every change does. Should the rows written not
     /// be a new relation with a link for each scope (`check` let a missing or linked scope
-    /// through), the create fails as a whole.
+    /// through), they are rolled back the same way and the create fails.
     /// On PostgreSQL, and for more than [`ONE_CALL_MAX_SCOPES`] scopes, the servers are
     /// locked first (PostgreSQL) and the rows written after the check, in a call of their own.
     pub async fn create_failover<E>(
@@ -1242,22 +1265,22 @@ impl Db<'_> {
         let (mut facts, written) = facts_of(&rows)?;
         facts.conflicts.missing.sort_unstable();
         let new = facts.duplicate.is_none();
-        match check(facts) {
+        let outcome = match check(facts) {
             Ok(()) => match written {
-                Some((id, links)) if new && links == ids.len() as i64 => Ok(Ok(id)),
+                Some((id, links)) if new && links == ids.len() as i64 => return Ok(Ok(id)),
                 _ => Err(StoreError::Config(format!(
                     "the create of {} found {written:?} (RecordId, links), not a new relationship with {} links",
                     failover_detail(f),
                     ids.len()
                 ))),
             },
-            Err(e) => {
-                sqlx::raw_sql("ROLLBACK TO SAVEPOINT ipamd_create; RELEASE SAVEPOINT ipamd_create")
-                    .execute(self.conn().await?)
-                    .await?;
-                Ok(Err(e))
-            }
-        }
+            Err(e) => Ok(Err(e)),
+        };
+        // Whatever the call wrote goes: the create fails as a whole.
+        sqlx::raw_sql("ROLLBACK TO SAVEPOINT ipamd_create; RELEASE SAVEPOINT ipamd_create")
+            .execute(self.conn().await?)
+            .await?;
+        outcome
     }
 
     /// Row counts of the four tables (servers, scopes, relationships, links), for checks.
